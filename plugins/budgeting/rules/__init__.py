@@ -1,0 +1,49 @@
+"""Participatory-budgeting rules engine: pabulib I/O and exact greedy / Method of Equal Shares rules.
+
+Typical use::
+
+    from plugins.budgeting.rules import parse_pb, compute
+    election = parse_pb("Poland_Swiecie_2023.pb")
+    outcome = compute(election)               # the file's own rule
+    outcome = compute(election, "greedy", tie_break="min_cost,max_votes,id")
+"""
+
+from .add1 import equal_shares, equal_shares_add1, equal_shares_add1_pabutools, voter_preference_counts
+from .election import Election, ElectionError, Project, Voter, format_amount, parse_amount
+from .equal_shares import MESRun, equal_shares_fixed
+from .greedy import greedy, greedy_no_skip, greedy_threshold
+from .outcome import Outcome, Payment, SelectionStep
+from .pabulib import parse_pb, write_pb
+from .profile import Profile, compile_profile
+from .registry import RULES, UnknownRuleError, compute, rule_names
+from .tiebreak import TieBreak
+
+__all__ = [
+    "RULES",
+    "Election",
+    "ElectionError",
+    "MESRun",
+    "Outcome",
+    "Payment",
+    "Profile",
+    "Project",
+    "SelectionStep",
+    "TieBreak",
+    "UnknownRuleError",
+    "Voter",
+    "compile_profile",
+    "compute",
+    "equal_shares",
+    "equal_shares_add1",
+    "equal_shares_add1_pabutools",
+    "equal_shares_fixed",
+    "format_amount",
+    "greedy",
+    "greedy_no_skip",
+    "greedy_threshold",
+    "parse_amount",
+    "parse_pb",
+    "rule_names",
+    "voter_preference_counts",
+    "write_pb",
+]

@@ -1,0 +1,208 @@
+"""Exact Method of Equal Shares (MES) for a fixed per-voter budget.
+
+Every voter starts with the same budget ``b``. In each round, for every remaining project we
+find the smallest price ``rho`` per unit of utility such that the supporters, each paying
+``min(own budget, rho * utility)``, cover the cost; the project with the smallest ``rho`` is
+funded (ties: :class:`TieBreak`). Projects whose supporters no longer hold enough money in
+total are dropped for good. For approval ballots the utility of a project to an approver is its
+cost (pabutools ``Cost_Sat``, the equalshares.net rule), so comparing ``rho`` is comparing the
+largest individual payment divided by the cost, i.e. equalshares.net's "effective vote count".
+
+Why it is fast while exact:
+
+* identical ballots are one weighted group (see :mod:`.profile`);
+* a voter's budget only depends on which funded projects they supported, so voters are kept in
+  *budget classes*: class id per group in a numpy array, one exact ``Fraction`` per class, and
+  classes with equal budgets are merged;
+* evaluating a project is one ``np.bincount`` over its supporters' (class, utility) pairs and a
+  short exact walk over the poorest classes -- Fractions are only used where they decide;
+* a project's ``rho`` can only grow between rounds (budgets only shrink), so the last computed
+  value is a lower bound and most projects are never re-evaluated (lazy evaluation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+import numpy as np
+
+from .outcome import Payment, SelectionStep
+from .profile import Profile
+from .tiebreak import TieBreak
+
+ApprovalUtility = Literal["cost", "cardinality"]
+_FLOAT_MARGIN = 1e-9
+
+
+@dataclass(frozen=True)
+class MESRun:
+    """Raw result of one fixed-budget MES run (indices into the profile)."""
+
+    selected: tuple[int, ...]
+    steps: tuple[SelectionStep, ...]
+    total_cost: Fraction
+    per_voter_budget: Fraction
+
+
+def utility_scale(profile: Profile, j: int, approval_utility: ApprovalUtility) -> Fraction:
+    """Factor turning integer utilities of project ``j`` into the utilities MES prices against."""
+    if profile.vote_type in ("approval", "choose-1") and approval_utility == "cost":
+        return profile.costs[j]
+    return profile.util_scale
+
+
+def mes_candidates(profile: Profile) -> list[int]:
+    """Projects MES can ever fund by buying them: supported and with a positive cost."""
+    return [j for j in range(profile.n_projects) if profile.votes[j] > 0 and profile.costs[j] > 0]
+
+
+class _Budgets:
+    """Voter budgets as classes: ``cls[g]`` is the class of ballot group g, ``value[c]`` its exact budget."""
+
+    def __init__(self, n_groups: int, start: Fraction, n_util: int) -> None:
+        self.n_util = n_util
+        self.cls = np.zeros(n_groups, dtype=np.int64)
+        self.value: list[Fraction] = [start]
+        self.value_f: list[float] = [float(start)]
+        self.index: dict[Fraction, int] = {start: 0}
+        self._rank: np.ndarray | None = None
+
+    def class_for(self, amount: Fraction) -> int:
+        c = self.index.get(amount)
+        if c is None:
+            c = self.index[amount] = len(self.value)
+            self.value.append(amount)
+            self.value_f.append(float(amount))
+            self._rank = None
+        return c
+
+    def rank(self) -> np.ndarray:
+        """Rank of every (class, utility) key by budget/utility, so a walk can visit the poorest first."""
+        if self._rank is None:
+            n_util = self.n_util
+            keys = [(c * n_util + u) for c in range(len(self.value)) for u in range(1, n_util)]
+            keys.sort(key=lambda k: Fraction(self.value[k // n_util], k % n_util))
+            rank = np.zeros(len(self.value) * n_util, dtype=np.int64)
+            rank[np.asarray(keys, dtype=np.int64)] = np.arange(len(keys), dtype=np.int64)
+            self._rank = rank
+        return self._rank
+
+
+@dataclass
+class _Evaluation:
+    rho_int: Fraction
+    keys: np.ndarray
+    nz: np.ndarray
+    counts: np.ndarray
+
+
+def _evaluate(j: int, profile: Profile, budgets: _Budgets, sup_w: np.ndarray, tot_u: int) -> _Evaluation | None:
+    """Smallest price per integer utility unit that lets j's supporters pay for it, or None if they cannot."""
+    n_util = budgets.n_util
+    sup = profile.supporters[j]
+    keys = budgets.cls[sup] * n_util + profile.utilities[j]
+    counts = np.bincount(keys, weights=sup_w)
+    nz = np.flatnonzero(counts)
+    cost = profile.costs[j]
+    values = budgets.value
+    money_f = float(np.dot(counts[nz], np.asarray(budgets.value_f)[nz // n_util]))
+    cost_f = float(cost)
+    if money_f < cost_f * (1 - _FLOAT_MARGIN):
+        return None
+    if money_f <= cost_f * (1 + _FLOAT_MARGIN):
+        money = sum((int(counts[k]) * values[k // n_util] for k in nz), Fraction(0))
+        if money < cost:
+            return None
+    order = nz[np.argsort(budgets.rank()[nz], kind="stable")]
+    remaining = Fraction(cost)
+    denom = tot_u
+    for k in order.tolist():
+        b = values[k // n_util]
+        u = k % n_util
+        if remaining * u <= b * denom:
+            break
+        c = int(counts[k])
+        remaining -= c * b
+        denom -= c * u
+    return _Evaluation(remaining / denom, keys, nz, counts)
+
+
+def equal_shares_fixed(
+    profile: Profile,
+    per_voter_budget: Fraction,
+    tie_break: TieBreak | None = None,
+    *,
+    approval_utility: ApprovalUtility = "cost",
+) -> MESRun:
+    """Run MES with every voter holding ``per_voter_budget``; no completion.
+
+    Free supported projects (cost 0) are funded first, as pabutools does; nobody pays for them.
+    """
+    tie_break = tie_break or TieBreak()
+    start = Fraction(per_voter_budget)
+    n_util = max((int(u.max()) for u in profile.utilities if len(u)), default=1) + 1
+    budgets = _Budgets(len(profile.weights), start, n_util)
+    selected: list[int] = []
+    steps: list[SelectionStep] = []
+    total = Fraction(0)
+    for j in sorted(
+        (j for j in range(profile.n_projects) if profile.votes[j] > 0 and profile.costs[j] == 0),
+        key=lambda j: tie_break.key(profile, j),
+    ):
+        selected.append(j)
+        steps.append(SelectionStep(profile.project_ids[j], 0, Fraction(0), Fraction(0), (), profile.votes[j], Fraction(0)))
+    scale = {j: utility_scale(profile, j, approval_utility) for j in range(profile.n_projects)}
+    sup_w = {j: profile.weights[profile.supporters[j]].astype(np.float64) for j in range(profile.n_projects)}
+    tot_u = {j: int((profile.weights[profile.supporters[j]] * profile.utilities[j]).sum()) for j in scale}
+    alive = set(mes_candidates(profile)) if start > 0 else set()
+    lower = {j: Fraction(profile.costs[j], tot_u[j]) / scale[j] for j in alive}
+    round_no = 0
+    while alive:
+        best: Fraction | None = None
+        tied: list[int] = []
+        evaluations: dict[int, _Evaluation] = {}
+        for j in sorted(alive, key=lower.__getitem__):
+            if best is not None and lower[j] > best:
+                break
+            evaluation = _evaluate(j, profile, budgets, sup_w[j], tot_u[j])
+            if evaluation is None:
+                alive.discard(j)
+                continue
+            rho = evaluation.rho_int / scale[j]
+            lower[j] = rho
+            evaluations[j] = evaluation
+            if best is None or rho < best:
+                best, tied = rho, [j]
+            elif rho == best:
+                tied.append(j)
+        if not tied:
+            break
+        winner = min(tied, key=lambda j: tie_break.key(profile, j))
+        round_no += 1
+        steps.append(_pay(winner, evaluations[winner], profile, budgets, scale[winner], round_no))
+        selected.append(winner)
+        total += profile.costs[winner]
+        alive.discard(winner)
+    return MESRun(tuple(selected), tuple(steps), total, start)
+
+
+def _pay(j: int, ev: _Evaluation, profile: Profile, budgets: _Budgets, scale: Fraction, round_no: int) -> SelectionStep:
+    """Charge j's supporters, move them to their new budget classes, and describe who paid what."""
+    n_util = budgets.n_util
+    lut = np.zeros(len(budgets.value) * n_util, dtype=np.int64)
+    paid: dict[Fraction, int] = {}
+    max_payment = Fraction(0)
+    for k in ev.nz.tolist():
+        b = budgets.value[k // n_util]
+        due = ev.rho_int * (k % n_util)
+        pay = due if due < b else b
+        max_payment = max(max_payment, pay)
+        lut[k] = budgets.class_for(b - pay)
+        paid[pay] = paid.get(pay, 0) + int(ev.counts[k])
+    budgets.cls[profile.supporters[j]] = lut[ev.keys]
+    payments = tuple(Payment(amount, n) for amount, n in sorted(paid.items(), reverse=True))
+    return SelectionStep(
+        profile.project_ids[j], round_no, ev.rho_int / scale, max_payment, payments, profile.votes[j], profile.costs[j]
+    )

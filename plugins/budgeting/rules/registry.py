@@ -1,0 +1,65 @@
+"""Rule names (exactly as pabulib's META ``rule`` field) -> implementations, and one ``compute`` entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+from .add1 import Progress, equal_shares, equal_shares_add1, equal_shares_add1_pabutools, with_comparison
+from .election import Election, ElectionError
+from .greedy import greedy, greedy_no_skip, greedy_threshold
+from .outcome import Outcome
+from .profile import Profile, compile_profile
+from .tiebreak import TieBreak
+
+
+class UnknownRuleError(ElectionError):
+    """The requested (or file-declared) rule is not one we can compute."""
+
+
+def _threshold(election: Election) -> Fraction:
+    value = election.meta_amount("min_project_score_threshold")
+    if value is None:
+        raise ElectionError("rule greedy-threshold needs META min_project_score_threshold")
+    return value
+
+
+RuleFn = Callable[[Election, Profile, TieBreak, "Progress | None"], Outcome]
+
+RULES: dict[str, RuleFn] = {
+    "greedy": lambda e, p, t, _: greedy(p, t),
+    "greedy-no-skip": lambda e, p, t, _: greedy_no_skip(p, t),
+    "greedy-threshold": lambda e, p, t, _: greedy_threshold(p, _threshold(e), t),
+    "equalshares": lambda e, p, t, _: equal_shares(p, t),
+    "equalshares-comparison": lambda e, p, t, _: with_comparison(p, equal_shares(p, t), t, "equalshares-comparison"),
+    "equalshares/add1": lambda e, p, t, g: equal_shares_add1(p, t, progress=g),
+    "equalshares/add1-comparison": lambda e, p, t, g: with_comparison(
+        p, equal_shares_add1(p, t, progress=g), t, "equalshares/add1-comparison"
+    ),
+    "equalshares/add1-pabutools": lambda e, p, t, g: equal_shares_add1_pabutools(p, t, progress=g),
+}
+
+
+def rule_names() -> list[str]:
+    return list(RULES)
+
+
+def compute(
+    election: Election,
+    rule: str | None = None,
+    *,
+    tie_break: str | Sequence[str] | TieBreak | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Compute the outcome of ``rule`` (default: the rule named in the file's META).
+
+    Raises :class:`UnknownRuleError` when no rule is given and the file's is missing or not
+    implemented (e.g. pabulib's "unknown").
+    """
+    name = (rule or election.rule or "").strip()
+    if not name:
+        raise UnknownRuleError("no rule given and the file's META has no 'rule' field; pass one of: " + ", ".join(RULES))
+    if name not in RULES:
+        origin = "requested" if rule else "the file's META"
+        raise UnknownRuleError(f"{origin} rule {name!r} is not supported; choose one of: " + ", ".join(RULES))
+    return RULES[name](election, compile_profile(election), TieBreak.parse(tie_break), progress)
