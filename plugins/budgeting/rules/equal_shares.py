@@ -22,6 +22,7 @@ Why it is fast while exact:
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -59,33 +60,47 @@ def mes_candidates(profile: Profile) -> list[int]:
 
 
 class _Budgets:
-    """Voter budgets as classes: ``cls[g]`` is the class of ballot group g, ``value[c]`` its exact budget."""
+    """Voter budgets as classes: ``cls[g]`` is the class of ballot group g, ``value[c]`` its exact budget.
+
+    Classes are immutable (a class *is* a budget amount); paying moves voters to another class.
+    ``_sorted`` keeps every (class, utility) key ordered by budget/utility, maintained by binary
+    insertion, so an evaluation can visit the poorest supporters first without sorting Fractions.
+    """
 
     def __init__(self, n_groups: int, start: Fraction, n_util: int) -> None:
         self.n_util = n_util
         self.cls = np.zeros(n_groups, dtype=np.int64)
-        self.value: list[Fraction] = [start]
-        self.value_f: list[float] = [float(start)]
-        self.index: dict[Fraction, int] = {start: 0}
+        self.value: list[Fraction] = []
+        self.value_f = np.zeros(16, dtype=np.float64)
+        self.index: dict[tuple[int, int], int] = {}
+        self._sorted: list[int] = []
         self._rank: np.ndarray | None = None
+        self.class_for(start)
+
+    def _ratio(self, key: int) -> Fraction:
+        u = key % self.n_util
+        value = self.value[key // self.n_util]
+        return value if u == 1 else value / u
 
     def class_for(self, amount: Fraction) -> int:
-        c = self.index.get(amount)
+        token = (amount.numerator, amount.denominator)
+        c = self.index.get(token)
         if c is None:
-            c = self.index[amount] = len(self.value)
+            c = self.index[token] = len(self.value)
             self.value.append(amount)
-            self.value_f.append(float(amount))
+            if c >= len(self.value_f):
+                self.value_f = np.concatenate([self.value_f, np.zeros(len(self.value_f))])
+            self.value_f[c] = float(amount)
+            for u in range(1, self.n_util):
+                bisect.insort(self._sorted, c * self.n_util + u, key=self._ratio)
             self._rank = None
         return c
 
     def rank(self) -> np.ndarray:
-        """Rank of every (class, utility) key by budget/utility, so a walk can visit the poorest first."""
+        """Rank of every (class, utility) key by budget/utility."""
         if self._rank is None:
-            n_util = self.n_util
-            keys = [(c * n_util + u) for c in range(len(self.value)) for u in range(1, n_util)]
-            keys.sort(key=lambda k: Fraction(self.value[k // n_util], k % n_util))
-            rank = np.zeros(len(self.value) * n_util, dtype=np.int64)
-            rank[np.asarray(keys, dtype=np.int64)] = np.arange(len(keys), dtype=np.int64)
+            rank = np.zeros(len(self.value) * self.n_util, dtype=np.int64)
+            rank[np.asarray(self._sorted, dtype=np.int64)] = np.arange(len(self._sorted), dtype=np.int64)
             self._rank = rank
         return self._rank
 
@@ -107,7 +122,7 @@ def _evaluate(j: int, profile: Profile, budgets: _Budgets, sup_w: np.ndarray, to
     nz = np.flatnonzero(counts)
     cost = profile.costs[j]
     values = budgets.value
-    money_f = float(np.dot(counts[nz], np.asarray(budgets.value_f)[nz // n_util]))
+    money_f = float(np.dot(counts[nz], budgets.value_f[nz // n_util]))
     cost_f = float(cost)
     if money_f < cost_f * (1 - _FLOAT_MARGIN):
         return None
@@ -192,17 +207,28 @@ def _pay(j: int, ev: _Evaluation, profile: Profile, budgets: _Budgets, scale: Fr
     """Charge j's supporters, move them to their new budget classes, and describe who paid what."""
     n_util = budgets.n_util
     lut = np.zeros(len(budgets.value) * n_util, dtype=np.int64)
-    paid: dict[Fraction, int] = {}
-    max_payment = Fraction(0)
+    paid: dict[tuple[int, int], int] = {}
+    values = budgets.value
+    rho = ev.rho_int
+    counts = ev.counts
     for k in ev.nz.tolist():
-        b = budgets.value[k // n_util]
-        due = ev.rho_int * (k % n_util)
-        pay = due if due < b else b
-        max_payment = max(max_payment, pay)
-        lut[k] = budgets.class_for(b - pay)
-        paid[pay] = paid.get(pay, 0) + int(ev.counts[k])
+        c, u = divmod(k, n_util)
+        b = values[c]
+        if not b:
+            lut[k] = c
+            continue
+        due = rho * u if u != 1 else rho
+        if due < b:
+            pay = due
+            lut[k] = budgets.class_for(b - due)
+        else:
+            pay = b
+            lut[k] = budgets.class_for(Fraction(0))
+        token = (pay.numerator, pay.denominator)
+        paid[token] = paid.get(token, 0) + int(counts[k])
     budgets.cls[profile.supporters[j]] = lut[ev.keys]
-    payments = tuple(Payment(amount, n) for amount, n in sorted(paid.items(), reverse=True))
+    payments = tuple(Payment(Fraction(*token), n) for token, n in sorted(paid.items(), key=lambda t: -Fraction(*t[0])))
+    max_payment = payments[0].amount if payments else Fraction(0)
     return SelectionStep(
-        profile.project_ids[j], round_no, ev.rho_int / scale, max_payment, payments, profile.votes[j], profile.costs[j]
+        profile.project_ids[j], round_no, rho / scale, max_payment, payments, profile.votes[j], profile.costs[j]
     )

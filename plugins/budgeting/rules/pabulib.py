@@ -64,7 +64,7 @@ def parse_pb(
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         first = row[0].strip().lower()
-        if len(row) == 1 and first in SECTIONS or (first in SECTIONS and all(not c.strip() for c in row[1:])):
+        if (len(row) == 1 and first in SECTIONS) or (first in SECTIONS and all(not c.strip() for c in row[1:])):
             section = first
             header = [h.strip() for h in next(reader)]
             if section == "projects":

@@ -71,6 +71,33 @@ def ballot_points(election: Election, vote: tuple[str, ...], points: tuple[Fract
     return [Fraction(top - position) for position in range(len(vote))]
 
 
+def _group_ballots(election: Election, position: dict[str, int]) -> tuple[list[tuple[tuple[int, Fraction], ...]], list[int]]:
+    """Merge identical ballots: first on the raw strings (cheap), then on the canonical form."""
+    raw: dict[tuple, int] = {}
+    for voter in election.voters:
+        key = (voter.vote, voter.points)
+        raw[key] = raw.get(key, 0) + 1
+    approval = election.vote_type in ("approval", "choose-1")
+    groups: dict[tuple[tuple[int, Fraction], ...], int] = {}
+    counts: list[int] = []
+    for (vote, points), count in raw.items():
+        if approval:
+            items = tuple((j, 1) for j in sorted({position[pid] for pid in vote}))
+        else:
+            merged: dict[int, Fraction] = {}
+            for pid, pts in zip(vote, ballot_points(election, vote, points), strict=True):
+                merged[position[pid]] = merged.get(position[pid], Fraction(0)) + pts
+            items = tuple(sorted((j, int(u) if u.denominator == 1 else u) for j, u in merged.items() if u != 0))
+            if any(u < 0 for _, u in items):
+                raise ElectionError(f"negative points in ballot {vote!r}")
+        g = groups.get(items)
+        if g is None:
+            g = groups[items] = len(counts)
+            counts.append(0)
+        counts[g] += count
+    return list(groups), counts
+
+
 def compile_profile(election: Election) -> Profile:
     """Build (and cache on the election) the weighted integer profile."""
     cached = election._cache.get("profile")
@@ -78,35 +105,19 @@ def compile_profile(election: Election) -> Profile:
         return cached
     project_ids = tuple(election.projects)
     position = {pid: j for j, pid in enumerate(project_ids)}
-    groups: dict[tuple[tuple[int, Fraction], ...], int] = {}
-    counts: list[int] = []
-    approval = election.vote_type in ("approval", "choose-1")
-    one = Fraction(1)
-    for voter in election.voters:
-        if approval:
-            items = tuple(sorted({(position[pid], one) for pid in voter.vote}))
-        else:
-            merged: dict[int, Fraction] = {}
-            for pid, pts in zip(voter.vote, ballot_points(election, voter.vote, voter.points), strict=True):
-                merged[position[pid]] = merged.get(position[pid], Fraction(0)) + pts
-            items = tuple(sorted((j, u) for j, u in merged.items() if u != 0))
-        if any(u < 0 for _, u in items):
-            raise ElectionError(f"voter {voter.id} gives negative points")
-        g = groups.get(items)
-        if g is None:
-            g = groups[items] = len(counts)
-            counts.append(0)
-        counts[g] += 1
+    group_items, counts = _group_ballots(election, position)
+    groups = {items: g for g, items in enumerate(group_items)}
     lcm = 1
     for items in groups:
         for _, u in items:
-            lcm = math.lcm(lcm, u.denominator)
+            if type(u) is not int:
+                lcm = math.lcm(lcm, u.denominator)
     sup_lists: list[list[int]] = [[] for _ in project_ids]
     util_lists: list[list[int]] = [[] for _ in project_ids]
     for items, g in groups.items():
         for j, u in items:
             sup_lists[j].append(g)
-            util_lists[j].append(int(u * lcm))
+            util_lists[j].append(u * lcm if type(u) is int else int(u * lcm))
     weights = np.asarray(counts, dtype=np.int64)
     supporters = tuple(np.asarray(s, dtype=np.int64) for s in sup_lists)
     utilities = tuple(np.asarray(u, dtype=np.int64) for u in util_lists)
