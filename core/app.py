@@ -1,0 +1,134 @@
+"""The app factory: one call builds a complete, independent Townhall (plugins, database, templates, routes)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.plugins.htmx import HTMXRequest
+from litestar.static_files import create_static_files_router
+
+from core import migrate
+from core.appstate import AppState
+from core.context import URL_LOCALE_KEY, RequestContext, request_context, run_in_context
+from core.db.engine import Database
+from core.i18n import Catalogs
+from core.mail import Mailer
+from core.plugins import Registry, build_plugin_manager
+from core.security import with_security_headers
+from core.settings import SUPPORTED_LOCALES, Settings, settings_from_env
+from core.templating import build_environment
+from core.web import accounts, admin, errors, health, public
+
+log = logging.getLogger("townhall")
+ROOT = Path(__file__).resolve().parent.parent
+CORE_STATIC = Path(__file__).resolve().parent / "static"
+VENDOR_DIRS = [ROOT / "node_modules" / "htmx.org" / "dist", ROOT / "node_modules" / "htmx-ext-sse" / "dist"]
+
+
+class SchemaNotCurrent(RuntimeError):
+    pass
+
+
+class TownhallApp(Litestar):
+    """Litestar, plus what must happen before routing: the locale URL prefix, the request context, headers."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        state: AppState = self.state.townhall
+        path: str = scope["path"]
+        head, _, rest = path[1:].partition("/")
+        if head in SUPPORTED_LOCALES:
+            scope = {**scope, "path": "/" + rest, "raw_path": ("/" + rest).encode(), URL_LOCALE_KEY: head}
+        send = with_security_headers(send, hsts=state.settings.secure_cookies)
+        if scope["path"].startswith("/static/"):
+            await super().__call__(scope, receive, send)
+            return
+        await run_in_context(state, scope, receive, send, super().__call__)
+
+
+def require_tenant(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    if handler.opt.get("tenantless"):
+        return
+    if request_context(connection).tenant is None:
+        raise NotFoundException("unknown municipality")
+
+
+def provide_ctx(request: HTMXRequest) -> RequestContext:
+    return request_context(request)
+
+
+async def check_schema(app: Litestar) -> None:
+    state: AppState = app.state.townhall
+    if not state.settings.require_current_schema:
+        return
+    stale = [s.name for s in await migrate.status(state.db.engine, state.registry, compare=False) if not s.ok]
+    if stale:
+        raise SchemaNotCurrent(f"database schema is not current for {', '.join(stale)}: run `townhall db upgrade`")
+
+
+async def dispose(app: Litestar) -> None:
+    await app.state.townhall.db.dispose()
+
+
+def create_app(settings: Settings | None = None) -> TownhallApp:
+    settings = settings or settings_from_env()
+    pm = build_plugin_manager(
+        settings.plugins, load_entry_points=settings.load_entry_points, only=settings.only_plugins
+    )
+    registry = Registry.gather(pm)
+    state = AppState(
+        settings=settings,
+        db=Database(settings.database_url),
+        registry=registry,
+        catalogs=Catalogs(registry.translations),
+        templates=build_environment(registry.templates, settings.template_override_dir),
+        mailer=Mailer(settings),
+    )
+    static_routers = [create_static_files_router(path="/static/core", directories=[CORE_STATIC], name="core_static")]
+    static_routers += [
+        create_static_files_router(path=f"/static/{ns}", directories=[folder], name=f"{ns}_static")
+        for ns, folder in registry.static
+    ]
+    vendor = [d for d in VENDOR_DIRS if d.exists()]
+    if vendor:
+        static_routers.append(create_static_files_router(path="/static/vendor", directories=vendor, name="vendor"))
+    app = TownhallApp(
+        route_handlers=[
+            *public.routes,
+            *accounts.routes,
+            *admin.routes,
+            *health.routes,
+            *static_routers,
+            *registry.routes,
+        ],
+        dependencies={"ctx": Provide(provide_ctx, sync_to_thread=False)},
+        guards=[require_tenant],
+        request_class=HTMXRequest,
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            header_name="x-csrftoken",
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            cookie_httponly=False,
+            exclude=["/healthz"],
+        ),
+        allowed_hosts=settings.allowed_hosts if settings.allowed_hosts != ["*"] else None,
+        exception_handlers=errors.handlers,
+        request_max_body_size=settings.max_request_bytes,
+        on_startup=[check_schema],
+        on_shutdown=[dispose],
+        debug=settings.debug,
+    )
+    app.state.townhall = state
+    return app

@@ -1,0 +1,45 @@
+"""Everything one running app owns, built by create_app and reachable as ``app.state.townhall``."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from core.db.engine import Database
+from core.i18n import Catalogs
+from core.mail import Mailer
+from core.plugins import Registry
+from core.settings import Settings
+from core.specs import DomainEvent
+
+log = logging.getLogger("townhall.events")
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    registry: Registry
+    catalogs: Catalogs
+    templates: jinja2.Environment
+    mailer: Mailer
+
+    @property
+    def pm(self) -> Any:
+        return self.registry.pm
+
+    async def dispatch_events(self, events: list[DomainEvent]) -> None:
+        """Tell every plugin; a failing handler is logged and never undoes the committed change."""
+        for event in events:
+            for result in self.pm.hook.on_event(event=event):
+                try:
+                    if callable(result):
+                        result = result(self)
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception:
+                    log.exception("event handler failed for %s", event.name)

@@ -1,0 +1,244 @@
+"""The ``townhall`` command: demo, serving, migrations, tenants, users, translations, plus plugin commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+
+from core.settings import SUPPORTED_LOCALES, settings_from_env
+
+DEMO_DIR = Path("data")
+
+
+def _app_state(**overrides: object):  # type: ignore[no-untyped-def]
+    from core.app import create_app
+
+    settings = settings_from_env(require_current_schema=False, **overrides)
+    return create_app(settings).state.townhall
+
+
+@click.group(help="Townhall: open-source civic participation.")
+def cli() -> None:
+    logging.basicConfig(
+        level=os.environ.get("TOWNHALL_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "core.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers if workers > 1 else None,
+        proxy_headers=True,
+        timeout_graceful_shutdown=3,
+    )
+
+
+@cli.command(help="Set up an embedded demo (SQLite under ./data) with two municipalities, then serve it.")
+@click.option("--port", default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--password", default=None, help="Password of every demo account (default: a printed random one).")
+@click.option("--no-serve", is_flag=True, help="Only prepare the data.")
+def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
+    from core import demo as demo_data
+    from core import migrate
+
+    DEMO_DIR.mkdir(exist_ok=True)
+    url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{(DEMO_DIR / 'demo.sqlite3').resolve()}"
+    os.environ["DATABASE_URL"] = url
+    secret_file = DEMO_DIR / "secret_key"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(32))
+    os.environ.setdefault("TOWNHALL_SECRET_KEY", secret_file.read_text().strip())
+    os.environ.setdefault("TOWNHALL_UPLOAD_DIR", str((DEMO_DIR / "uploads").resolve()))
+    password_file = DEMO_DIR / "demo_password"
+    if password is None:
+        password = password_file.read_text().strip() if password_file.exists() else secrets.token_urlsafe(9)
+    state = _app_state()
+    migrate.upgrade(state.settings.database_url, state.registry)
+    accounts = asyncio.run(demo_data.seed(state, password))
+    if not password_file.exists():
+        password_file.write_text(password)
+    click.echo("\nTownhall demo is ready.")
+    click.echo(f"  Demo City:  http://localhost:{port}/   (also http://127.0.0.1:{port}/)")
+    click.echo(f"  Other Town: http://other.localhost:{port}/")
+    click.echo(f"  Accounts (password for all: {password}):")
+    for host_name, email, role in accounts:
+        click.echo(f"    {role:<10} {email:<40} on {host_name}")
+    click.echo("  (passwords set on the first run are kept; delete ./data to start over)\n")
+    if not no_serve:
+        serve(host, port, 1)
+
+
+@cli.command(help="Serve with settings from the environment (DATABASE_URL, REDIS_URL, TOWNHALL_SECRET_KEY, ...).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", default=None, type=int, help="Worker processes (default: TOWNHALL_WORKERS or 1).")
+def run(host: str, port: int, workers: int | None) -> None:
+    serve(host, port, workers or int(os.environ.get("TOWNHALL_WORKERS", "1")))
+
+
+@cli.group(help="Database schema (Alembic lineages of the core and each plugin).")
+def db() -> None:
+    pass
+
+
+@db.command(help="Apply every pending migration of the core and the installed plugins.")
+def upgrade() -> None:
+    from core import migrate
+
+    state = _app_state()
+    migrate.upgrade(state.settings.database_url, state.registry)
+    click.echo("database upgraded")
+
+
+@db.command(help="Exit non-zero unless every lineage is at its head and matches the models.")
+def check() -> None:
+    from core import migrate
+
+    state = _app_state()
+
+    async def main() -> bool:
+        statuses = await migrate.status(state.db.engine, state.registry)
+        await state.db.dispose()
+        ok = True
+        for s in statuses:
+            click.echo(f"{s.name}: {'ok' if s.ok else 'NOT CURRENT'} (at {sorted(s.current)}, head {sorted(s.heads)})")
+            for diff in s.differences:
+                click.echo(f"  difference: {diff}")
+            ok = ok and s.ok
+        return ok
+
+    if not asyncio.run(main()):
+        sys.exit(1)
+
+
+@db.command(help="Autogenerate a migration for one lineage (core or a plugin key).")
+@click.option("--lineage", default="core", show_default=True)
+@click.option("-m", "--message", required=True)
+def revision(lineage: str, message: str) -> None:
+    from core import migrate
+
+    state = _app_state()
+    chosen = {lin.name: lin for lin in migrate.all_lineages(state.registry)}
+    if lineage not in chosen:
+        raise click.BadParameter(f"unknown lineage; known: {', '.join(chosen)}")
+    migrate.make_revision(state.settings.database_url, chosen[lineage], message)
+
+
+@cli.group(help="Municipalities.")
+def tenant() -> None:
+    pass
+
+
+@tenant.command("create")
+@click.option("--slug", required=True)
+@click.option("--name", required=True, help="Name in the default language.")
+@click.option("--host", "hosts", multiple=True, required=True, help="Host name; repeat for several.")
+@click.option("--locale", "locales", multiple=True, type=click.Choice(SUPPORTED_LOCALES))
+@click.option("--default-locale", default="en", type=click.Choice(SUPPORTED_LOCALES))
+@click.option("--timezone", default="UTC")
+@click.option("--currency", default="EUR")
+@click.option("--population", type=int, default=None)
+def tenant_create(
+    slug: str,
+    name: str,
+    hosts: tuple[str, ...],
+    locales: tuple[str, ...],
+    default_locale: str,
+    timezone: str,
+    currency: str,
+    population: int | None,
+) -> None:
+    from core.tenants import TenantSettingsError, create_tenant
+
+    state = _app_state()
+
+    async def main() -> int:
+        async with state.db.session(unscoped=True, write=True) as session:
+            t = await create_tenant(
+                session,
+                slug=slug,
+                name={default_locale: name},
+                hosts=list(hosts),
+                locales=list(locales) or [default_locale],
+                default_locale=default_locale,
+                timezone=timezone,
+                currency=currency,
+                population=population,
+                enabled_methods=sorted(state.registry.methods),
+            )
+            return t.id
+
+    try:
+        tenant_id = asyncio.run(main())
+    except TenantSettingsError as exc:
+        raise click.BadParameter(str(exc), param_hint=exc.field) from exc
+    click.echo(f"created municipality {slug} (id {tenant_id})")
+
+
+@cli.group(help="Accounts.")
+def user() -> None:
+    pass
+
+
+@user.command("create")
+@click.option("--tenant", "tenant_slug", required=True, help="Municipality slug.")
+@click.option("--email", required=True)
+@click.option("--name", default=None)
+@click.option("--role", default="resident", type=click.Choice(["resident", "admin"]))
+@click.option("--verified", is_flag=True)
+@click.password_option(envvar="TOWNHALL_NEW_USER_PASSWORD")
+def user_create(tenant_slug: str, email: str, name: str | None, role: str, verified: bool, password: str) -> None:
+    from sqlalchemy import select
+
+    from core.accounts import AccountError, create_user
+    from core.models import Tenant
+
+    state = _app_state()
+
+    async def main() -> None:
+        async with state.db.session(unscoped=True) as session:
+            t = await session.scalar(select(Tenant).where(Tenant.slug == tenant_slug))
+        if t is None:
+            raise click.BadParameter(f"no municipality {tenant_slug!r}", param_hint="--tenant")
+        async with state.db.session(t.id, write=True) as session:
+            await create_user(
+                session,
+                email=email,
+                password=password,
+                display_name=name or email.split("@")[0],
+                role=role,
+                verified=verified,
+                confirmed=True,
+            )
+
+    try:
+        asyncio.run(main())
+    except AccountError as exc:
+        raise click.BadParameter(exc.code, param_hint=exc.field) from exc
+    click.echo(f"created {role} {email}")
+
+
+def main() -> None:
+    from core.i18n_tools import i18n_group
+
+    cli.add_command(i18n_group)
+    try:
+        from core.plugins import Registry, build_plugin_manager
+
+        for command in Registry.gather(build_plugin_manager()).commands:
+            cli.add_command(command)
+    except Exception as exc:
+        click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+    cli()

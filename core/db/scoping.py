@@ -1,0 +1,77 @@
+"""The one place where tenant isolation is enforced for every ORM query.
+
+Every session carries the tenant it works for in ``session.info``. SELECT, UPDATE and DELETE statements get a
+``tenant_id = :current`` criterion on every TenantScoped entity they touch (aliases included), and new rows are
+stamped with the tenant before flush. A session that was opened without naming a tenant (and without explicitly
+asking to be unscoped, as migrations and the tenant CLI do) refuses to touch tenant data at all: forgetting the
+scope is an error, not a silent cross-tenant read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from core.db.base import TenantScoped
+
+TENANT_KEY = "tenant_id"
+UNSCOPED_KEY = "unscoped"
+
+
+class TenantScopeError(RuntimeError):
+    """Raised when tenant data is touched without a tenant scope, or across tenants."""
+
+
+def scoped_session(session: AsyncSession, tenant_id: int) -> AsyncSession:
+    session.info[TENANT_KEY] = tenant_id
+    session.info.pop(UNSCOPED_KEY, None)
+    return session
+
+
+def unscoped_session(session: AsyncSession) -> AsyncSession:
+    session.info[UNSCOPED_KEY] = True
+    session.info.pop(TENANT_KEY, None)
+    return session
+
+
+def _touches_tenant_data(state: ORMExecuteState) -> bool:
+    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_statement(state: ORMExecuteState) -> None:
+    if state.is_column_load or state.is_relationship_load:
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    info = state.session.info
+    if info.get(UNSCOPED_KEY):
+        return
+    tenant_id = info.get(TENANT_KEY)
+    if tenant_id is None:
+        if _touches_tenant_data(state):
+            raise TenantScopeError("query on tenant data from a session without a tenant scope")
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
+    if session.info.get(UNSCOPED_KEY):
+        return
+    tenant_id = session.info.get(TENANT_KEY)
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantScoped):
+            continue
+        if tenant_id is None:
+            raise TenantScopeError("write of tenant data from a session without a tenant scope")
+        current = getattr(obj, "tenant_id", None)
+        if current is None and obj in session.new:
+            obj.tenant_id = tenant_id
+        elif current != tenant_id:
+            raise TenantScopeError("write of another tenant's row refused")

@@ -1,0 +1,199 @@
+"""The demo: two municipalities with accounts of every role and projects that use every installed method."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from core.accounts import create_user
+from core.appstate import AppState
+from core.db.base import utcnow
+from core.models import Area, Phase, Project, ProjectArea, ProjectModerator, ProjectTopic, Tenant, Topic
+from core.settings import SUPPORTED_LOCALES
+from core.tenants import create_tenant
+
+log = logging.getLogger("townhall.demo")
+
+DEMO_TENANTS = [
+    {
+        "slug": "demo-city",
+        "name": {
+            "en": "Demo City",
+            "nl": "Demostad",
+            "fr": "Ville Démo",
+            "de": "Demostadt",
+            "nb": "Demoby",
+            "ar": "مدينة العرض",
+        },
+        "hosts": ["localhost", "127.0.0.1"],
+        "locales": list(SUPPORTED_LOCALES),
+        "default_locale": "en",
+        "timezone": "Europe/Amsterdam",
+        "currency": "EUR",
+        "population": 120000,
+    },
+    {
+        "slug": "other-town",
+        "name": {"en": "Other Town", "nl": "Andere Stad", "fr": "Autreville"},
+        "hosts": ["other.localhost"],
+        "locales": ["en", "nl", "fr"],
+        "default_locale": "nl",
+        "timezone": "Europe/Brussels",
+        "currency": "EUR",
+        "population": 30000,
+    },
+]
+
+AREAS = [
+    {"en": "North", "nl": "Noord", "fr": "Nord", "de": "Nord", "nb": "Nord", "ar": "الشمال"},
+    {"en": "South", "nl": "Zuid", "fr": "Sud", "de": "Süd", "nb": "Sør", "ar": "الجنوب"},
+    {"en": "Centre", "nl": "Centrum", "fr": "Centre", "de": "Zentrum", "nb": "Sentrum", "ar": "الوسط"},
+]
+TOPICS = [
+    {
+        "en": "Green spaces",
+        "nl": "Groen",
+        "fr": "Espaces verts",
+        "de": "Grünflächen",
+        "nb": "Grøntområder",
+        "ar": "المساحات الخضراء",
+    },
+    {"en": "Mobility", "nl": "Mobiliteit", "fr": "Mobilité", "de": "Mobilität", "nb": "Mobilitet", "ar": "التنقل"},
+    {"en": "Culture", "nl": "Cultuur", "fr": "Culture", "de": "Kultur", "nb": "Kultur", "ar": "الثقافة"},
+]
+PLACES = ["the riverside", "our parks", "the old harbour", "city mobility", "the library", "the market square"]
+ROLES = [
+    ("admin", "admin", True),
+    ("moderator", "resident", True),
+    ("resident", "resident", False),
+    ("verified", "resident", True),
+]
+
+
+async def _seed_phase(app: AppState, session: Any, tenant: Tenant, project: Project, phase: Phase) -> None:
+    for seeder in app.pm.hook.seed_demo(tenant=tenant, project=project):
+        if seeder is None:
+            continue
+        result = seeder(session, phase)
+        if inspect.isawaitable(result):
+            await result
+
+
+async def seed(app: AppState, password: str) -> list[tuple[str, str, str]]:
+    """Create the demo data once; running again finds it and changes nothing. Returns (host, email, role)."""
+    accounts: list[tuple[str, str, str]] = []
+    methods = sorted(app.registry.methods)
+    for spec in DEMO_TENANTS:
+        async with app.db.session(unscoped=True, write=True) as session:
+            tenant = await session.scalar(select(Tenant).where(Tenant.slug == spec["slug"]))
+            fresh = tenant is None
+            if tenant is None:
+                tenant = await create_tenant(session, enabled_methods=methods, **spec)  # type: ignore[arg-type]
+        for name, _role, _verified in ROLES:
+            accounts.append((spec["hosts"][0], f"{name}@{spec['slug']}.example", name))
+        if not fresh:
+            continue
+        async with app.db.session(tenant.id, write=True) as session:
+            await _seed_tenant(app, session, tenant, password)
+        log.info("seeded demo tenant %s", spec["slug"])
+    return accounts
+
+
+async def _seed_tenant(app: AppState, session: Any, tenant: Tenant, password: str) -> None:
+    areas = [Area(name=name, position=i) for i, name in enumerate(AREAS)]
+    topics = [Topic(name=name, position=i) for i, name in enumerate(TOPICS)]
+    session.add_all(areas + topics)
+    await session.flush()
+    users = {}
+    for name, role, verified in ROLES:
+        users[name] = await create_user(
+            session,
+            email=f"{name}@{tenant.slug}.example",
+            password=password,
+            display_name=name.capitalize(),
+            role=role,
+            verified=verified,
+            confirmed=True,
+            area_id=areas[0].id,
+        )
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    methods = sorted(app.registry.methods)
+    for index, method in enumerate(methods):
+        spec = app.registry.methods[method]
+        label = str(spec.label)
+        project = Project(
+            slug=f"{method}-project",
+            title={
+                "en": f"{label}: shaping {PLACES[index % len(PLACES)]}",
+                "nl": f"{label}: samen aan de slag",
+            },
+            description={
+                "en": f"A demo project that uses the {label} method. Take part and see how it works.",
+                "nl": f"Een demoproject met de methode {label}.",
+            },
+            status="published",
+        )
+        session.add(project)
+        await session.flush()
+        session.add(ProjectArea(project_id=project.id, area_id=areas[index % len(areas)].id))
+        session.add(ProjectTopic(project_id=project.id, topic_id=topics[index % len(topics)].id))
+        session.add(ProjectModerator(project_id=project.id, user_id=users["moderator"].id))
+        phase = Phase(
+            project_id=project.id,
+            title={"en": label, "nl": label},
+            description={"en": "Open now: take part!", "nl": "Nu open: doe mee!"},
+            method=method,
+            config={},
+            permissions={},
+            starts_at=now - timedelta(days=7),
+            ends_at=now + timedelta(days=21),
+        )
+        session.add(phase)
+        await session.flush()
+        await _seed_phase(app, session, tenant, project, phase)
+    if len(methods) >= 1:
+        await _seed_timeline_project(app, session, tenant, methods, now)
+
+
+async def _seed_timeline_project(app: AppState, session: Any, tenant: Tenant, methods: list[str], now: Any) -> None:
+    """One project whose phases run one after the other, so the timeline shows past, current and upcoming."""
+    project = Project(
+        slug="green-riverside",
+        title={
+            "en": "A greener riverside",
+            "nl": "Een groenere rivieroever",
+            "fr": "Des berges plus vertes",
+            "de": "Ein grüneres Flussufer",
+            "nb": "En grønnere elvebredd",
+            "ar": "ضفة نهر أكثر خضرة",
+        },
+        description={
+            "en": "From ideas to a budget vote: help us plan the new riverside park.",
+            "nl": "Van ideeën tot budgetstemming: help ons het nieuwe rivierpark plannen.",
+        },
+        status="published",
+    )
+    session.add(project)
+    await session.flush()
+    order = [m for m in ("ideation", "budgeting", "referendum") if m in methods] or methods[:3]
+    starts = [now - timedelta(days=30), now - timedelta(days=2), now + timedelta(days=20)]
+    ends = [now - timedelta(days=2), now + timedelta(days=20), now + timedelta(days=40)]
+    for method, start, end in zip(order, starts, ends, strict=False):
+        label = str(app.registry.methods[method].label)
+        phase = Phase(
+            project_id=project.id,
+            title={"en": label},
+            description={},
+            method=method,
+            config={},
+            permissions={},
+            starts_at=start,
+            ends_at=end,
+        )
+        session.add(phase)
+        await session.flush()
+        await _seed_phase(app, session, tenant, project, phase)

@@ -1,0 +1,166 @@
+"""Translations, locale negotiation and Babel formatting.
+
+All gettext domains (core and one per plugin) are merged into one Translations object per locale, so templates
+and code use a single ``_``. The active locale lives in a context variable set once per request; lazy strings
+declared at import time resolve against it when rendered. Catalogs load from compiled ``.mo`` files when they are
+current and are compiled in memory from the ``.po`` otherwise, so a forgotten compile step can never silently turn
+the UI English.
+"""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale, dates, numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import LazyProxy, NullTranslations, Translations
+
+from core.settings import RTL_LOCALES, SUPPORTED_LOCALES
+from core.specs import TranslationDomain
+
+CORE_LOCALE_DIR = Path(__file__).resolve().parent.parent / "i18n"
+CORE_DOMAIN = TranslationDomain("core", CORE_LOCALE_DIR)
+
+_active_locale: ContextVar[str] = ContextVar("townhall_locale", default="en")
+_active_translations: ContextVar[NullTranslations | None] = ContextVar("townhall_translations", default=None)
+
+LOCALE_NAMES: dict[str, str] = {
+    code: Locale.parse(code).get_display_name(code).capitalize() for code in SUPPORTED_LOCALES
+}
+
+
+def load_catalog(locale_dir: Path, locale: str, domain: str) -> Translations | None:
+    base = locale_dir / locale / "LC_MESSAGES"
+    po, mo = base / f"{domain}.po", base / f"{domain}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as fh:
+            return Translations(fh, domain=domain)
+    if po.exists():
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=locale, domain=domain)
+        buf = io.BytesIO()
+        write_mo(buf, catalog, use_fuzzy=False)
+        buf.seek(0)
+        return Translations(buf, domain=domain)
+    return None
+
+
+class Catalogs:
+    """Merged translations for every locale, built once per app from the registered domains."""
+
+    def __init__(self, domains: list[TranslationDomain]) -> None:
+        self.domains = [CORE_DOMAIN, *domains]
+        self._cache: dict[str, NullTranslations] = {}
+
+    def get(self, locale: str) -> NullTranslations:
+        if locale not in self._cache:
+            merged: Translations | None = None
+            for domain in self.domains:
+                found = load_catalog(domain.locale_dir, locale, domain.domain)
+                if found is None:
+                    continue
+                if merged is None:
+                    merged = found
+                else:
+                    merged.merge(found)
+            self._cache[locale] = merged if merged is not None else NullTranslations()
+        return self._cache[locale]
+
+
+def activate(locale: str, translations: NullTranslations) -> None:
+    _active_locale.set(locale)
+    _active_translations.set(translations)
+
+
+def current_locale() -> str:
+    return _active_locale.get()
+
+
+def gettext(message: str, **variables: object) -> str:
+    translations = _active_translations.get()
+    text = translations.ugettext(message) if translations is not None else message
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    translations = _active_translations.get()
+    text = translations.ungettext(singular, plural, n) if translations is not None else (singular if n == 1 else plural)
+    variables.setdefault("num", n)
+    return text % variables
+
+
+def lazy_gettext(message: str) -> LazyProxy:
+    """A string resolved in the reader's language at the moment it is shown."""
+    return LazyProxy(gettext, message, enable_cache=False)
+
+
+_ = gettext
+
+
+def is_rtl(locale: str) -> bool:
+    return locale in RTL_LOCALES
+
+
+def negotiate(accept_language: str | None, available: list[str]) -> str | None:
+    """Pick the best of ``available`` for an Accept-Language header (q-values honoured, region ignored)."""
+    if not accept_language:
+        return None
+    choices: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        piece = part.strip()
+        if not piece:
+            continue
+        lang, _sep, params = piece.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        choices.append((-quality, index, lang.strip().lower()))
+    for quality, _index, lang in sorted(choices):
+        if quality == 0:
+            continue
+        primary = lang.split("-")[0]
+        if primary in ("no", "nn"):
+            primary = "nb"
+        if primary in available:
+            return primary
+    return None
+
+
+def babel_locale(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
+def format_datetime(value: datetime, tz: str, locale: str, fmt: str = "medium") -> str:
+    return dates.format_datetime(value, fmt, tzinfo=ZoneInfo(tz), locale=locale)
+
+
+def format_date(value: datetime, tz: str, locale: str, fmt: str = "long") -> str:
+    return dates.format_date(value.astimezone(ZoneInfo(tz)).date(), fmt, locale=locale)
+
+
+def format_number(value: int | float | Decimal, locale: str) -> str:
+    return numbers.format_decimal(value, locale=locale)
+
+
+def format_percent(value: float, locale: str) -> str:
+    return numbers.format_percent(value, locale=locale, decimal_quantization=False)
+
+
+def currency_digits(currency: str) -> int:
+    return numbers.get_currency_precision(currency)
+
+
+def format_money(minor_units: int, currency: str, locale: str) -> str:
+    """Money is stored in integer minor units; Babel knows each currency's digits and each locale's pattern."""
+    digits = currency_digits(currency)
+    amount = Decimal(minor_units).scaleb(-digits)
+    return numbers.format_currency(amount, currency, locale=locale)

@@ -1,0 +1,177 @@
+"""``townhall i18n extract|update|compile|check`` over the core catalog and every plugin's own domain."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+from core.i18n import CORE_LOCALE_DIR
+from core.settings import SUPPORTED_LOCALES
+from core.specs import TranslationDomain
+
+ROOT = Path(__file__).resolve().parent.parent
+BABEL_CFG = CORE_LOCALE_DIR / "babel.cfg"
+KEYWORDS = ["_", "gettext", "ngettext:1,2", "lazy_gettext", "_l"]
+
+
+def domains() -> list[TranslationDomain]:
+    from core.plugins import Registry, build_plugin_manager
+
+    core = TranslationDomain("core", CORE_LOCALE_DIR, (ROOT / "core",))
+    return [core, *Registry.gather(build_plugin_manager()).translations]
+
+
+def _pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def pot_path(domain: TranslationDomain) -> Path:
+    return domain.locale_dir / f"{domain.domain}.pot"
+
+
+def po_path(domain: TranslationDomain, locale: str) -> Path:
+    return domain.locale_dir / locale / "LC_MESSAGES" / f"{domain.domain}.po"
+
+
+def extract(domain: TranslationDomain) -> None:
+    keywords: list[str] = []
+    for keyword in KEYWORDS:
+        keywords += ["-k", keyword]
+    sources = [str(s) for s in domain.sources] or [str(domain.locale_dir.parent)]
+    _pybabel(
+        "extract",
+        "-F",
+        str(BABEL_CFG),
+        "--no-location",
+        "--sort-output",
+        "--omit-header",
+        *keywords,
+        "-o",
+        str(pot_path(domain)),
+        *sources,
+    )
+
+
+def update(domain: TranslationDomain) -> None:
+    for locale in SUPPORTED_LOCALES:
+        po = po_path(domain, locale)
+        if po.exists():
+            _pybabel(
+                "update",
+                "-D",
+                domain.domain,
+                "-i",
+                str(pot_path(domain)),
+                "-d",
+                str(domain.locale_dir),
+                "-l",
+                locale,
+                "--omit-header",
+                "--no-wrap",
+                "--ignore-obsolete",
+                "--no-fuzzy-matching",
+            )
+        else:
+            _pybabel(
+                "init",
+                "-D",
+                domain.domain,
+                "-i",
+                str(pot_path(domain)),
+                "-d",
+                str(domain.locale_dir),
+                "-l",
+                locale,
+                "--no-wrap",
+            )
+
+
+def compile_domain(domain: TranslationDomain) -> None:
+    for locale in SUPPORTED_LOCALES:
+        if po_path(domain, locale).exists():
+            _pybabel("compile", "-D", domain.domain, "-d", str(domain.locale_dir), "-l", locale)
+
+
+@dataclass(frozen=True)
+class CatalogProblem:
+    domain: str
+    locale: str
+    msgid: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.domain}/{self.locale}: {self.problem}: {self.msgid!r}"
+
+
+def check_domain(domain: TranslationDomain) -> list[CatalogProblem]:
+    """Every message of the template present, translated and not fuzzy in every locale."""
+    problems: list[CatalogProblem] = []
+    pot = pot_path(domain)
+    if not pot.exists():
+        return [CatalogProblem(domain.domain, "-", str(pot), "template missing (run townhall i18n extract)")]
+    with pot.open("rb") as fh:
+        template = read_po(fh)
+    wanted = {m.id for m in template if m.id}
+    for locale in SUPPORTED_LOCALES:
+        po = po_path(domain, locale)
+        if not po.exists():
+            problems.append(CatalogProblem(domain.domain, locale, str(po), "catalog missing"))
+            continue
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        present = {m.id: m for m in catalog if m.id}
+        for msgid in sorted(wanted, key=str):
+            message = present.get(msgid)
+            key = msgid if isinstance(msgid, str) else msgid[0]
+            if message is None:
+                problems.append(CatalogProblem(domain.domain, locale, key, "missing"))
+            elif message.fuzzy:
+                problems.append(CatalogProblem(domain.domain, locale, key, "fuzzy"))
+            elif isinstance(message.string, tuple | list):
+                if not all(message.string):
+                    problems.append(CatalogProblem(domain.domain, locale, key, "untranslated"))
+            elif not message.string:
+                problems.append(CatalogProblem(domain.domain, locale, key, "untranslated"))
+    return problems
+
+
+@click.group("i18n", help="Translation catalogs: extract, update, compile, check.")
+def i18n_group() -> None:
+    pass
+
+
+@i18n_group.command("extract", help="Write each domain's .pot template from the sources.")
+def extract_cmd() -> None:
+    for domain in domains():
+        extract(domain)
+        click.echo(f"extracted {domain.domain} -> {pot_path(domain)}")
+
+
+@i18n_group.command("update", help="Merge the templates into every locale's .po catalog.")
+def update_cmd() -> None:
+    for domain in domains():
+        update(domain)
+        click.echo(f"updated {domain.domain}")
+
+
+@i18n_group.command("compile", help="Compile every .po into a .mo.")
+def compile_cmd() -> None:
+    for domain in domains():
+        compile_domain(domain)
+    click.echo("compiled")
+
+
+@i18n_group.command("check", help="Fail when any message is missing, untranslated or fuzzy in any locale.")
+def check_cmd() -> None:
+    problems = [p for d in domains() for p in check_domain(d)]
+    for problem in problems[:200]:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problems", err=True)
+        sys.exit(1)
+    click.echo("all catalogs complete")

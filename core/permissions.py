@@ -1,0 +1,89 @@
+"""Server-side permission checks that answer with a reason the UI can show next to the disabled control."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.db.base import utcnow
+from core.i18n import lazy_gettext
+from core.phases import PhaseState, phase_state
+from core.specs import PERMISSION_LEVELS
+
+REASONS: dict[str, Any] = {
+    "not_signed_in": lazy_gettext("Sign in to take part."),
+    "not_verified": lazy_gettext("Only verified residents can do this. Ask the municipality to verify your account."),
+    "not_in_area": lazy_gettext("This is open to residents of the selected areas only."),
+    "phase_not_active": lazy_gettext("This phase is not open right now."),
+    "action_disabled": lazy_gettext("The municipality has switched this off for this phase."),
+    "limit_reached": lazy_gettext("You have reached the limit for this phase."),
+    "already_done": lazy_gettext("You have already done this."),
+    "admins_only": lazy_gettext("Only the municipality's staff can do this."),
+    "banned": lazy_gettext("Your account may not post at the moment."),
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    reason: str | None = None
+
+    @property
+    def message(self) -> str:
+        return str(REASONS[self.reason]) if self.reason else ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = Verdict(True)
+
+
+def denied(reason: str) -> Verdict:
+    if reason not in REASONS:
+        raise ValueError(f"unknown permission reason {reason!r}")
+    return Verdict(False, reason)
+
+
+def action_rule(phase: Any, action: str, default_level: str) -> tuple[str, list[int]]:
+    rule = (phase.permissions or {}).get(action) or {}
+    level = rule.get("level", default_level)
+    if level not in PERMISSION_LEVELS:
+        level = default_level
+    return level, [int(a) for a in rule.get("areas", [])]
+
+
+def check(
+    user: Any,
+    action: str,
+    phase: Any,
+    *,
+    default_level: str = "registered",
+    item: Any = None,
+    pm: Any = None,
+    now: datetime | None = None,
+) -> Verdict:
+    """Phase state, then the phase's level for the action, then areas, then plugin vetoes."""
+    moment = now or utcnow()
+    if phase_state(phase, moment) is not PhaseState.ACTIVE:
+        return denied("phase_not_active")
+    level, areas = action_rule(phase, action, default_level)
+    is_admin = bool(user is not None and user.role == "admin")
+    if level != "everyone" and user is None:
+        return denied("not_signed_in")
+    if level == "verified" and not (user.verified or is_admin):
+        return denied("not_verified")
+    if level == "admins" and not is_admin:
+        return denied("admins_only")
+    if user is not None and user.banned_until is not None and user.banned_until > moment and not is_admin:
+        return denied("banned")
+    if areas and not is_admin and (user is None or user.area_id not in areas):
+        return denied("not_signed_in") if user is None else denied("not_in_area")
+    if pm is not None:
+        for vote in pm.hook.permission_verdict(user=user, action=action, phase=phase, item=item):
+            if vote is False:
+                return denied("action_disabled")
+            if isinstance(vote, Verdict) and not vote.allowed:
+                return vote
+    return ALLOWED

@@ -1,0 +1,108 @@
+"""Builds a fresh plugin manager per app and gathers what the plugins contribute."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+import pluggy
+
+from core import hookspecs
+from core.specs import ActionSpec, ExportSpec, MethodSpec, MigrationLineage, StatSpec, TranslationDomain
+
+ENTRY_POINT_GROUP = "townhall.plugins"
+
+
+class PluginError(RuntimeError):
+    pass
+
+
+def _load(target: object) -> object:
+    if isinstance(target, str):
+        return importlib.import_module(target)
+    return target
+
+
+def _flatten(results: list[list[Any] | None]) -> list[Any]:
+    out: list[Any] = []
+    for chunk in results:
+        if chunk:
+            out.extend(chunk)
+    return out
+
+
+def build_plugin_manager(
+    extra: list[object] | None = None,
+    *,
+    load_entry_points: bool = True,
+    only: list[str] | None = None,
+) -> pluggy.PluginManager:
+    """Register built-in and third-party plugins alike, then refuse to start on a misspelled hook."""
+    pm = pluggy.PluginManager("townhall")
+    pm.add_hookspecs(hookspecs)
+    if load_entry_points:
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if only is not None and ep.name not in only:
+                continue
+            pm.register(ep.load(), name=ep.name)
+    for target in extra or []:
+        plugin = _load(target)
+        name = getattr(plugin, "__name__", None) or repr(plugin)
+        if pm.is_registered(plugin) or pm.has_plugin(name):
+            continue
+        pm.register(plugin, name=name)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin implements an unknown hook: {exc}") from exc
+    return pm
+
+
+@dataclass
+class Registry:
+    """What all plugins contribute, gathered once at start-up."""
+
+    pm: pluggy.PluginManager
+    methods: dict[str, MethodSpec] = field(default_factory=dict)
+    actions: dict[str, ActionSpec] = field(default_factory=dict)
+    exports: list[ExportSpec] = field(default_factory=list)
+    stats: list[StatSpec] = field(default_factory=list)
+    lineages: list[MigrationLineage] = field(default_factory=list)
+    translations: list[TranslationDomain] = field(default_factory=list)
+    templates: list[tuple[str, Any]] = field(default_factory=list)
+    static: list[tuple[str, Any]] = field(default_factory=list)
+    routes: list[Any] = field(default_factory=list)
+    commands: list[Any] = field(default_factory=list)
+
+    @classmethod
+    def gather(cls, pm: pluggy.PluginManager) -> Registry:
+        reg = cls(pm=pm)
+        hook = pm.hook
+        for spec in _flatten(hook.register_methods()):
+            if spec.key in reg.methods:
+                raise PluginError(f"two plugins provide the method {spec.key!r}")
+            reg.methods[spec.key] = spec
+            for action in spec.actions:
+                reg.actions[action.key] = action
+        for action in _flatten(hook.register_actions()):
+            reg.actions[action.key] = action
+        reg.exports = _flatten(hook.register_exports())
+        reg.stats = _flatten(hook.register_stats())
+        reg.lineages = _flatten(hook.register_migrations())
+        reg.translations = _flatten(hook.register_translations())
+        reg.templates = _flatten(hook.register_templates())
+        reg.static = _flatten(hook.register_static())
+        reg.routes = _flatten(hook.register_routes())
+        reg.commands = _flatten(hook.register_commands())
+        return reg
+
+    def method(self, key: str) -> MethodSpec | None:
+        return self.methods.get(key)
+
+    def exports_for(self, method: str) -> list[ExportSpec]:
+        return [e for e in self.exports if e.method == method]
+
+    def stats_for(self, method: str) -> list[StatSpec]:
+        return [s for s in self.stats if s.method == method]

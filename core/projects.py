@@ -1,0 +1,126 @@
+"""Reading projects and phases the way each kind of visitor may see them, and the context a method works in."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar.exceptions import NotFoundException
+from sqlalchemy import select
+
+from core import permissions
+from core.context import RequestContext
+from core.models import Phase, Project, ProjectModerator, User
+from core.phases import PhaseState, current_phase, phase_state
+from core.specs import MethodSpec
+
+log = logging.getLogger("townhall.projects")
+
+
+def can_manage(user: User | None) -> bool:
+    return user is not None and user.role == "admin"
+
+
+async def visible_projects(ctx: RequestContext, *, include_drafts: bool = False) -> list[Project]:
+    stmt = select(Project).order_by(Project.created_at.desc(), Project.id.desc())
+    if not (include_drafts and can_manage(ctx.user)):
+        stmt = stmt.where(Project.status == "published")
+    return list((await ctx.session.scalars(stmt)).all())
+
+
+async def project_by_slug(ctx: RequestContext, slug: str) -> Project:
+    project = await ctx.session.scalar(select(Project).where(Project.slug == slug))
+    if project is None or (project.status == "draft" and not can_manage(ctx.user)):
+        raise NotFoundException()
+    return project
+
+
+async def is_moderator(ctx: RequestContext, project_id: int) -> bool:
+    if ctx.user is None:
+        return False
+    if ctx.user.role == "admin":
+        return True
+    found = await ctx.session.scalar(
+        select(ProjectModerator.id).where(
+            ProjectModerator.project_id == project_id, ProjectModerator.user_id == ctx.user.id
+        )
+    )
+    return found is not None
+
+
+def decode_config(spec: MethodSpec | None, raw: dict | None) -> Any:
+    """Stored configs decode into the method's Struct; unknown or broken values fall back to defaults."""
+    if spec is None:
+        return None
+    try:
+        return msgspec.convert(raw or {}, spec.config, strict=False)
+    except msgspec.ValidationError:
+        log.warning("phase config for %s did not decode; using defaults", spec.key)
+        return spec.config()
+
+
+@dataclass
+class PhaseContext:
+    """What a method needs to serve one phase: who asks, in which project, with which configuration."""
+
+    ctx: RequestContext
+    project: Project
+    phase: Phase
+    spec: MethodSpec | None
+    config: Any
+    moderator: bool
+
+    @property
+    def session(self) -> Any:
+        return self.ctx.session
+
+    @property
+    def user(self) -> User | None:
+        return self.ctx.user
+
+    @property
+    def tenant(self) -> Any:
+        return self.ctx.tenant
+
+    @property
+    def state(self) -> PhaseState:
+        return phase_state(self.phase)
+
+    @property
+    def base_url(self) -> str:
+        return self.ctx.url(f"/projects/{self.project.slug}/phases/{self.phase.id}")
+
+    def can(self, action: str, item: Any = None) -> permissions.Verdict:
+        default = "registered"
+        action_spec = self.ctx.app.registry.actions.get(action)
+        if action_spec is not None:
+            default = action_spec.default_level
+        return permissions.check(self.user, action, self.phase, default_level=default, item=item, pm=self.ctx.app.pm)
+
+
+async def phase_context(ctx: RequestContext, phase_id: int, method: str | None = None) -> PhaseContext:
+    phase = await ctx.session.get(Phase, phase_id)
+    if phase is None or (method is not None and phase.method != method):
+        raise NotFoundException()
+    project = await ctx.session.get(Project, phase.project_id)
+    if project is None or (project.status == "draft" and not can_manage(ctx.user)):
+        raise NotFoundException()
+    spec = ctx.app.registry.method(phase.method)
+    return PhaseContext(
+        ctx=ctx,
+        project=project,
+        phase=phase,
+        spec=spec,
+        config=decode_config(spec, phase.config),
+        moderator=await is_moderator(ctx, project.id),
+    )
+
+
+def timeline(project: Project) -> list[tuple[Phase, PhaseState]]:
+    return [(phase, phase_state(phase)) for phase in project.phases]
+
+
+def active_phase(project: Project) -> Phase | None:
+    return current_phase(list(project.phases))

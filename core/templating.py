@@ -1,0 +1,41 @@
+"""The one Jinja environment: deployment overrides, then plugin templates by namespace, then the core's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from core import i18n
+from core.settings import SUPPORTED_LOCALES
+
+CORE_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def build_environment(plugin_templates: list[tuple[str, Any]], override_dir: str | None = None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if override_dir:
+        loaders.append(jinja2.FileSystemLoader(override_dir))
+    if plugin_templates:
+        loaders.append(
+            jinja2.PrefixLoader({ns: jinja2.FileSystemLoader(str(folder)) for ns, folder in plugin_templates})
+        )
+    loaders.append(jinja2.FileSystemLoader(str(CORE_TEMPLATES)))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        supported_locales=SUPPORTED_LOCALES,
+        locale_names=i18n.LOCALE_NAMES,
+        tojson_attr=lambda value: Markup.escape(json.dumps(value)),
+    )
+    return env

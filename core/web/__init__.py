@@ -1,0 +1,1 @@
+"""HTTP layer of the core: pages, forms and fragments."""

@@ -1,0 +1,100 @@
+"""Rendering pages and HTMX fragments with the context every template can rely on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup
+
+from core import i18n, multiloc
+from core.context import RequestContext, request_context
+
+HTML = "text/html; charset=utf-8"
+
+
+def csrf_token(request: Request) -> str:
+    return ScopeState.from_scope(request.scope).csrf_token or request.cookies.get("csrftoken", "")
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+def language_links(ctx: RequestContext) -> list[dict[str, Any]]:
+    locales = list(ctx.tenant.locales) if ctx.tenant is not None else ["en"]
+    return [
+        {
+            "code": code,
+            "name": i18n.LOCALE_NAMES.get(code, code),
+            "href": f"/{code}{ctx.path}",
+            "current": code == ctx.locale,
+        }
+        for code in locales
+    ]
+
+
+def base_context(request: Request) -> dict[str, Any]:
+    ctx = request_context(request)
+    tenant = ctx.tenant
+    default_locale = tenant.default_locale if tenant is not None else "en"
+    tz = tenant.timezone if tenant is not None else "UTC"
+    currency = tenant.currency if tenant is not None else "EUR"
+    token = csrf_token(request)
+    locale = ctx.locale
+    return {
+        "ctx": ctx,
+        "request": request,
+        "tenant": tenant,
+        "user": ctx.user,
+        "locale": locale,
+        "text_dir": "rtl" if i18n.is_rtl(locale) else "ltr",
+        "csrf_token": token,
+        "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="{}">').format(token),
+        "url": ctx.url,
+        "path": ctx.path,
+        "language_links": language_links(ctx),
+        "is_htmx": is_htmx(request),
+        "ml": lambda value: multiloc.render(value, locale, default_locale, marker_label=i18n.gettext("in ")),
+        "ml_text": lambda value: multiloc.pick(value, locale, default_locale).text,
+        "fmt_datetime": lambda value, fmt="medium": i18n.format_datetime(value, tz, locale, fmt),
+        "fmt_date": lambda value, fmt="long": i18n.format_date(value, tz, locale, fmt),
+        "fmt_money": lambda minor: i18n.format_money(minor, currency, locale),
+        "fmt_number": lambda value: i18n.format_number(value, locale),
+        "fmt_percent": lambda value: i18n.format_percent(value, locale),
+        "htmx_config": Markup.escape(
+            '{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,'
+            '"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},'
+            '{"code":"[45]..","swap":true,"error":true}]}'
+        ),
+    }
+
+
+def render_html(request: Request, template: str, context: dict[str, Any]) -> str:
+    env = request_context(request).app.templates
+    return env.get_template(template).render({**base_context(request), **context})
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response[str]:
+    """A full page, or its fragment when ``fragment=`` is given and the request comes from htmx."""
+    fragment = context.pop("fragment", None)
+    chosen = fragment if fragment and is_htmx(request) else template
+    body = render_html(request, chosen, context)
+    all_headers = {"Vary": "HX-Request", **(headers or {})}
+    return Response(body, status_code=status_code, media_type=HTML, headers=all_headers)
+
+
+def redirect(request: Request, path: str, *, status_code: int = 303) -> Response[str]:
+    """Post/redirect/get that also works for htmx, which follows HX-Redirect instead of a 3xx."""
+    target = request_context(request).url(path)
+    if is_htmx(request):
+        return Response("", status_code=200, headers={"HX-Redirect": target})
+    return Response("", status_code=status_code, headers={"Location": target})
