@@ -18,7 +18,7 @@ from core.settings import SUPPORTED_LOCALES
 from core.tenants import create_tenant
 
 HTMX_HEADERS = {"HX-Request": "true"}
-DEFAULT_PASSWORD = "correct horse battery"
+DEFAULT_PASSWORD = "correct horse battery"  # noqa: S105 - test accounts only
 _counter = itertools.count(1)
 
 
@@ -74,7 +74,9 @@ class Factory:
                 **fields,
             )
 
-    async def project(self, tenant: Tenant, *, slug: str | None = None, status: str = "published", **fields: Any) -> Project:
+    async def project(
+        self, tenant: Tenant, *, slug: str | None = None, status: str = "published", **fields: Any
+    ) -> Project:
         async with self.db.session(tenant.id, write=True) as session:
             project = Project(
                 slug=slug or f"project-{next(_counter)}",
@@ -141,9 +143,7 @@ class Factory:
     async def count(self, model: type, tenant_id: int | None = None, *where: Any) -> int:
         from sqlalchemy import func
 
-        async with (
-            self.db.session(tenant_id) if tenant_id is not None else self.db.session(unscoped=True)
-        ) as session:
+        async with self.db.session(tenant_id) if tenant_id is not None else self.db.session(unscoped=True) as session:
             stmt = select(func.count()).select_from(model)
             for clause in where:
                 stmt = stmt.where(clause)

@@ -66,13 +66,15 @@ async def _empty_all_tables(url: str) -> None:
             ).scalars()
             tables = [n for n in existing if not n.startswith("alembic_version")]
             if tables:
-                await conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE"))
+                await conn.execute(
+                    text("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE")
+                )
         else:
             await conn.execute(text("PRAGMA foreign_keys=OFF"))
             existing = set((await conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))).scalars())
             for name in names:
                 if name in existing:
-                    await conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 - names come from our metadata
+                    await conn.execute(text(f'DELETE FROM "{name}"'))
     await engine.dispose()
 
 

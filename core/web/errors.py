@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -60,6 +61,15 @@ def _render_error(request: Request, status: int, message: str | None) -> Respons
 
 def http_error(request: Request, exc: HTTPException) -> Response[str]:
     status = exc.status_code
+    if (
+        status == 401
+        and request.method == "GET"
+        and not is_htmx(request)
+        and STATE_KEY in request.scope.get("state", {})
+    ):
+        ctx = request.scope["state"][STATE_KEY]
+        target = ctx.url("/login") + "?" + urlencode({"next": ctx.path})
+        return Response("", status_code=303, headers={"Location": target})
     message = exc.detail if isinstance(exc, UserFacingError) else None
     if isinstance(exc, ValidationException):
         status, message = 400, None
