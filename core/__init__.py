@@ -2,9 +2,11 @@
 
 A plugin needs: ``hookimpl`` to implement hooks, the spec types to describe what it contributes, the declarative
 ``Base`` and mixins for its tables, the request/phase contexts and permission verdicts, rendering helpers, i18n
-helpers and the domain-event type.
+helpers and the domain-event type, and the small shared services every method reuses: ``sanitize`` (markdown to
+safe HTML), ``exports`` (injection-safe CSV/XLSX), ``notifications``, ``audit`` and ``uploads``.
 """
 
+from core import audit, exports, notifications, sanitize, uploads
 from core.db.base import Base, BigId, IdMixin, TenantScoped, TimestampMixin, utcnow
 from core.hookspecs import hookimpl
 from core.i18n import format_money, gettext, lazy_gettext, ngettext
@@ -38,12 +40,17 @@ __all__ = [
     "TimestampMixin",
     "TranslationDomain",
     "Verdict",
+    "audit",
     "denied",
+    "exports",
     "format_money",
     "gettext",
     "hookimpl",
     "lazy_gettext",
     "ngettext",
+    "notifications",
     "phase_state",
+    "sanitize",
+    "uploads",
     "utcnow",
 ]

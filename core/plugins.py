@@ -42,6 +42,8 @@ def build_plugin_manager(
     """Register built-in and third-party plugins alike, then refuse to start on a misspelled hook."""
     pm = pluggy.PluginManager("townhall")
     pm.add_hookspecs(hookspecs)
+    # The core's own hook implementations (mail after commit) join like any plugin.
+    pm.register(importlib.import_module("core.notifications"), name="core.notifications")
     if load_entry_points:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             if only is not None and ep.name not in only:
