@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,7 +138,17 @@ def check_domain(domain: TranslationDomain) -> list[CatalogProblem]:
                     problems.append(CatalogProblem(domain.domain, locale, key, "untranslated"))
             elif not message.string:
                 problems.append(CatalogProblem(domain.domain, locale, key, "untranslated"))
+            elif placeholders(message.string) != placeholders(key):
+                problems.append(CatalogProblem(domain.domain, locale, key, "placeholders differ"))
     return problems
+
+
+PLACEHOLDER_RE = re.compile(r"%\((\w+)\)[sd]")
+
+
+def placeholders(text: str) -> set[str]:
+    """Named %-placeholders; a translation that drops or renames one would crash or lie at render time."""
+    return set(PLACEHOLDER_RE.findall(text))
 
 
 @click.group("i18n", help="Translation catalogs: extract, update, compile, check.")
