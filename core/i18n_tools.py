@@ -72,7 +72,6 @@ def update(domain: TranslationDomain) -> None:
                 str(domain.locale_dir),
                 "-l",
                 locale,
-                "--omit-header",
                 "--no-wrap",
                 "--ignore-obsolete",
                 "--no-fuzzy-matching",
