@@ -1,0 +1,63 @@
+"""Helpers for the browser tests: axe-core accessibility checks and small page utilities."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from core.i18n import LOCALE_NAMES
+from core.settings import SUPPORTED_LOCALES
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+LOCALES = SUPPORTED_LOCALES
+__all__ = ["LOCALES", "LOCALE_NAMES", "assert_accessible", "axe_violations", "html_attrs", "path_of"]
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core (the npm copy pinned in package.json) on the page with the WCAG 2.1 A/AA rules."""
+    assert AXE_JS.exists(), f"{AXE_JS} is missing: run scripts/setup.sh (npm ci)"
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target, summary: n.failureSummary, html: n.html})),
+            }));
+        }""",
+        WCAG_TAGS,
+    )
+    return list(result)
+
+
+def format_violations(violations: list[dict[str, Any]], where: str) -> str:
+    lines = [f"{len(violations)} axe violation(s) on {where}:"]
+    for v in violations:
+        lines.append(f"- [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:8]:
+            target = " ".join(str(t) for t in node["target"])
+            summary = " ".join((node.get("summary") or "").split())
+            lines.append(f"    at {target}: {node['html'][:160]}")
+            if summary:
+                lines.append(f"      {summary[:300]}")
+        if len(v["nodes"]) > 8:
+            lines.append(f"    ... and {len(v['nodes']) - 8} more")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Any, label: str = "") -> None:
+    """Fail with a readable list (rule, impact, selectors, help) when axe finds any WCAG 2.1 A/AA violation."""
+    violations = axe_violations(page)
+    assert not violations, format_violations(violations, f"{label or ''} {page.url}".strip())
+
+
+def html_attrs(page: Any) -> tuple[str | None, str | None]:
+    return page.get_attribute("html", "lang"), page.get_attribute("html", "dir")
+
+
+def path_of(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)

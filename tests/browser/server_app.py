@@ -1,0 +1,18 @@
+"""The app the browser tests run in a uvicorn subprocess: the real factory, settings from the environment.
+
+It only adds the test-only plugins named in ``TOWNHALL_TEST_PLUGINS`` (comma separated import paths, e.g. the
+dummy method), which the plain ``core.app:create_app`` factory cannot load from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+
+from core.app import TownhallApp
+from core.app import create_app as core_create_app
+from core.settings import settings_from_env
+
+
+def create_app() -> TownhallApp:
+    plugins: list[object] = [p.strip() for p in os.environ.get("TOWNHALL_TEST_PLUGINS", "").split(",") if p.strip()]
+    return core_create_app(settings_from_env(plugins=plugins))
