@@ -22,10 +22,11 @@ from core.db.engine import Database
 from core.i18n import Catalogs
 from core.mail import Mailer
 from core.plugins import Registry, build_plugin_manager
+from core.realtime import Realtime
 from core.security import with_security_headers
 from core.settings import SUPPORTED_LOCALES, Settings, settings_from_env
 from core.templating import build_environment
-from core.web import accounts, admin, errors, health, public
+from core.web import accounts, admin, errors, events, health, public
 
 log = logging.getLogger("townhall")
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +94,10 @@ def create_app(settings: Settings | None = None) -> TownhallApp:
         catalogs=Catalogs(registry.translations),
         templates=build_environment(registry.templates, settings.template_override_dir),
         mailer=Mailer(settings),
+        realtime=Realtime(settings),
     )
+    if settings.workers > 1 and not settings.redis_url:
+        log.warning("%d workers but no REDIS_URL: live updates reach only clients of the same worker", settings.workers)
     static_routers = [create_static_files_router(path="/static/core", directories=[CORE_STATIC], name="core_static")]
     static_routers += [
         create_static_files_router(path=f"/static/{ns}", directories=[folder], name=f"{ns}_static")
@@ -108,6 +112,7 @@ def create_app(settings: Settings | None = None) -> TownhallApp:
             *accounts.routes,
             *admin.routes,
             *health.routes,
+            *events.routes,
             *static_routers,
             *registry.routes,
         ],
@@ -126,6 +131,7 @@ def create_app(settings: Settings | None = None) -> TownhallApp:
         allowed_hosts=settings.allowed_hosts if settings.allowed_hosts != ["*"] else None,
         exception_handlers=errors.handlers,
         request_max_body_size=settings.max_request_bytes,
+        plugins=[state.realtime.plugin],
         on_startup=[check_schema],
         on_shutdown=[dispose],
         debug=settings.debug,

@@ -13,6 +13,7 @@ from core.db.engine import Database
 from core.i18n import Catalogs
 from core.mail import Mailer
 from core.plugins import Registry
+from core.realtime import Realtime
 from core.settings import Settings
 from core.specs import DomainEvent
 
@@ -27,6 +28,7 @@ class AppState:
     catalogs: Catalogs
     templates: jinja2.Environment
     mailer: Mailer
+    realtime: Realtime | None = None  # core/realtime.py: channels for server-sent events
 
     @property
     def pm(self) -> Any:

@@ -85,7 +85,12 @@ def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=None, type=int, help="Worker processes (default: TOWNHALL_WORKERS or 1).")
 def run(host: str, port: int, workers: int | None) -> None:
-    serve(host, port, workers or int(os.environ.get("TOWNHALL_WORKERS", "1")))
+    workers = workers or int(os.environ.get("TOWNHALL_WORKERS", "1"))
+    if workers > 1 and not os.environ.get("TOWNHALL_SECRET_KEY"):
+        # Each worker would invent its own key: CSRF tokens from one worker would be refused by the others.
+        raise click.UsageError("several workers need a shared TOWNHALL_SECRET_KEY")
+    os.environ["TOWNHALL_WORKERS"] = str(workers)  # the workers' settings see how many they are
+    serve(host, port, workers)
 
 
 @cli.group(help="Database schema (Alembic lineages of the core and each plugin).")

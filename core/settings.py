@@ -39,6 +39,9 @@ class Settings(msgspec.Struct, kw_only=True):
     login_rate_limit: int = 10  # attempts per window per client and per email
     rate_limit_window_seconds: int = 300
     require_current_schema: bool = True
+    # Real time (core/realtime.py): channel namespace inside a shared Redis, SSE keep-alive comment interval.
+    realtime_prefix: str = "townhall"
+    sse_keepalive_seconds: float = 15.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,6 +76,14 @@ def settings_from_env(**overrides: object) -> Settings:
             values[key] = env[f"TOWNHALL_{key.upper()}"]
     if "TOWNHALL_SMTP_PORT" in env:
         values["smtp_port"] = int(env["TOWNHALL_SMTP_PORT"])
+    if env.get("TOWNHALL_REALTIME_PREFIX"):
+        values["realtime_prefix"] = env["TOWNHALL_REALTIME_PREFIX"]
+    if "TOWNHALL_SSE_KEEPALIVE_SECONDS" in env:
+        values["sse_keepalive_seconds"] = float(env["TOWNHALL_SSE_KEEPALIVE_SECONDS"])
+    if "TOWNHALL_LOGIN_RATE_LIMIT" in env:
+        values["login_rate_limit"] = int(env["TOWNHALL_LOGIN_RATE_LIMIT"])
+    if env.get("TOWNHALL_PLUGINS"):  # extra plugin modules, comma-separated import paths
+        values["plugins"] = [p.strip() for p in env["TOWNHALL_PLUGINS"].split(",") if p.strip()]
     if "TOWNHALL_ALLOWED_HOSTS" in env:
         values["allowed_hosts"] = [h.strip() for h in env["TOWNHALL_ALLOWED_HOSTS"].split(",") if h.strip()]
     values["debug"] = _env_bool("TOWNHALL_DEBUG", False)

@@ -1,0 +1,1 @@
+"""Scale-out tests: several uvicorn workers on PostgreSQL with Redis, started by the tests themselves."""
