@@ -58,8 +58,8 @@ class TownhallApp(Litestar):
 
 
 def require_tenant(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
-    if handler.opt.get("tenantless"):
-        return
+    if handler.opt.get("tenantless") or connection.scope["path"].startswith("/static/"):
+        return  # static files are served outside the request context (see TownhallApp.__call__)
     if request_context(connection).tenant is None:
         raise NotFoundException("unknown municipality")
 
