@@ -1,0 +1,880 @@
+"""Budgeting services: carts, ballot checks and submission, tallies, pabulib import/export.
+
+Everything here is async database work over the request's tenant-scoped session; the rules themselves live in
+``plugins.budgeting.rules`` (pure, exact, no database).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict, defaultdict
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import audit
+from core.i18n import currency_digits
+from core.i18n import gettext as _
+from core.models import Phase, User
+from core.permissions import Verdict, denied
+
+from .adapter import ballots_election, budget_meta
+from .models import Ballot, Budget, Cart, Option
+from .rules import ElectionError, Outcome, compute, format_amount, parse_pb, rule_names, write_pb
+from .rules.election import Election, Project, Voter
+from .spec import VOTE_ACTION, BudgetingConfig
+
+MAX_OPTIONS_PER_BUDGET = 2000
+
+
+class CartRefused(Exception):
+    """A cart edit that cannot be applied; the message is translated and meant for the voter."""
+
+
+# ---------------------------------------------------------------- money
+
+
+def parse_money(text: str, currency: str) -> int | None:
+    """A staff-typed amount in major units ("1500", "1500.50", "1 500,50") as minor units, or None if invalid."""
+    cleaned = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    cleaned = cleaned.replace(",", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value < 0:
+        return None
+    minor = value.scaleb(currency_digits(currency))
+    if minor != minor.to_integral_value() or minor > 10**15:
+        return None
+    return int(minor)
+
+
+def major_text(minor: int, currency: str) -> str:
+    """Minor units back to the plain text a staff form shows ("1500.5")."""
+    return format_amount(Fraction(minor, 10 ** currency_digits(currency)))
+
+
+def to_minor(amount: Fraction, currency: str) -> Fraction:
+    return amount * 10 ** currency_digits(currency)
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def budgets_of(session: AsyncSession, phase_id: int) -> list[Budget]:
+    stmt = select(Budget).where(Budget.phase_id == phase_id).order_by(Budget.position, Budget.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def options_of(session: AsyncSession, budget_id: int) -> list[Option]:
+    stmt = select(Option).where(Option.budget_id == budget_id).order_by(Option.position, Option.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def options_of_phase(session: AsyncSession, phase_id: int) -> dict[int, list[Option]]:
+    stmt = select(Option).where(Option.phase_id == phase_id).order_by(Option.position, Option.id)
+    grouped: dict[int, list[Option]] = defaultdict(list)
+    for option in (await session.scalars(stmt)).all():
+        grouped[option.budget_id].append(option)
+    return grouped
+
+
+async def budget_of_phase(session: AsyncSession, phase_id: int, budget_id: int) -> Budget | None:
+    budget = await session.get(Budget, budget_id)
+    if budget is None or budget.phase_id != phase_id:
+        return None
+    return budget
+
+
+async def ballot_counts(session: AsyncSession, phase_id: int) -> dict[int, dict[str, int]]:
+    """Per budget of the phase: number of ballots per source."""
+    stmt = (
+        select(Ballot.budget_id, Ballot.source, func.count())
+        .join(Budget, Budget.id == Ballot.budget_id)
+        .where(Budget.phase_id == phase_id)
+        .group_by(Ballot.budget_id, Ballot.source)
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for budget_id, source, n in (await session.execute(stmt)).all():
+        counts[budget_id][source] = int(n)
+    return counts
+
+
+async def phase_has_ballots(session: AsyncSession, phase_id: int) -> bool:
+    stmt = select(Ballot.id).join(Budget, Budget.id == Ballot.budget_id).where(Budget.phase_id == phase_id).limit(1)
+    return (await session.scalar(stmt)) is not None
+
+
+async def config_locked(session: AsyncSession, phase: Any) -> str | None:
+    """MethodSpec.config_locked: the ballot model is frozen once the first ballot is in."""
+    if await phase_has_ballots(session, phase.id):
+        return _("Ballots have already been submitted in this phase, so its voting rules can no longer change.")
+    return None
+
+
+async def my_ballot(session: AsyncSession, budget_id: int, user_id: int) -> Ballot | None:
+    return await session.scalar(select(Ballot).where(Ballot.budget_id == budget_id, Ballot.user_id == user_id))
+
+
+async def my_ballots(session: AsyncSession, phase_id: int, user_id: int) -> dict[int, Ballot]:
+    stmt = select(Ballot).join(Budget, Budget.id == Ballot.budget_id)
+    stmt = stmt.where(Budget.phase_id == phase_id, Ballot.user_id == user_id)
+    return {b.budget_id: b for b in (await session.scalars(stmt)).all()}
+
+
+async def vote_verdict(pctx: Any, budget: Budget) -> Verdict:
+    """Why this person may or may not vote in this budget right now (phase, level, areas, one ballot each)."""
+    verdict = pctx.can(VOTE_ACTION, item=budget)
+    if not verdict.allowed:
+        return verdict
+    if pctx.user is None:
+        return denied("not_signed_in")
+    if await my_ballot(pctx.session, budget.id, pctx.user.id) is not None:
+        return denied("already_done")
+    return verdict
+
+
+# ---------------------------------------------------------------- carts
+
+
+@dataclass
+class CartLine:
+    option: Option
+    points: int
+
+
+@dataclass
+class CartView:
+    """What the voter has chosen and how much room is left, for every ballot type."""
+
+    config: BudgetingConfig
+    budget: Budget
+    lines: list[CartLine]
+    chosen: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.chosen = {line.option.id for line in self.lines}
+
+    @property
+    def total_cost(self) -> int:
+        return sum(line.option.cost for line in self.lines)
+
+    @property
+    def remaining(self) -> int:
+        return self.budget.amount - self.total_cost
+
+    @property
+    def points_used(self) -> int:
+        return sum(line.points for line in self.lines)
+
+    @property
+    def count(self) -> int:
+        return len(self.lines)
+
+    def points_of(self, option_id: int) -> int:
+        for line in self.lines:
+            if line.option.id == option_id:
+                return line.points
+        return 0
+
+    @property
+    def meter(self) -> tuple[int, int]:
+        """(value, max) of the progress bar for this ballot type."""
+        kind = self.config.ballot_type
+        if kind == "knapsack":
+            return min(self.total_cost, self.budget.amount), max(self.budget.amount, 1)
+        if kind == "cumulative":
+            return self.points_used, self.config.points
+        if kind == "ranked":
+            return self.count, self.config.rank_count
+        if kind == "choose-one":
+            return self.count, 1
+        return self.count, self.config.max_choices or max(self.count, 1)
+
+    def problems(self) -> list[str]:
+        return ballot_problems(self.config, self.budget, self.lines)
+
+    def fits(self, option: Option) -> bool:
+        return option.id in self.chosen or self.config.ballot_type != "knapsack" or option.cost <= self.remaining
+
+
+def min_spend(config: BudgetingConfig, budget: Budget) -> int:
+    by_percent = -(-budget.amount * config.min_spend_percent // 100)
+    return max(by_percent, config.min_spend_amount)
+
+
+def ballot_problems(config: BudgetingConfig, budget: Budget, lines: list[CartLine]) -> list[str]:
+    """Every reason the ballot cannot be submitted as it is (empty when it can)."""
+    kind = config.ballot_type
+    n = len(lines)
+    problems: list[str] = []
+    if n == 0:
+        return [_("Choose at least one option.")]
+    if len({line.option.id for line in lines}) != n:
+        problems.append(_("An option appears twice on the ballot."))
+    if kind == "knapsack":
+        total = sum(line.option.cost for line in lines)
+        if total > budget.amount:
+            problems.append(_("Your choices cost more than the budget."))
+        floor = min_spend(config, budget)
+        if floor and total < floor:
+            problems.append(_("Spend at least %(amount)s of the budget.", amount=_money(floor)))
+    elif kind == "approval":
+        if config.min_choices and n < config.min_choices:
+            problems.append(_("Choose at least %(n)s options.", n=config.min_choices))
+        if config.max_choices and n > config.max_choices:
+            problems.append(_("Choose at most %(n)s options.", n=config.max_choices))
+    elif kind == "choose-one":
+        if n != 1:
+            problems.append(_("Choose exactly one option."))
+    elif kind == "ranked":
+        if n > config.rank_count:
+            problems.append(_("Rank at most %(n)s options.", n=config.rank_count))
+    elif kind == "cumulative":
+        if any(line.points < 1 for line in lines):
+            problems.append(_("Every chosen option needs at least one point."))
+        if sum(line.points for line in lines) > config.points:
+            problems.append(_("You have %(n)s points to spread, no more.", n=config.points))
+        cap = config.max_points_per_option
+        if cap and any(line.points > cap for line in lines):
+            problems.append(_("At most %(n)s points per option.", n=cap))
+    return problems
+
+
+_MONEY: ContextVar[Any] = ContextVar("budgeting_money", default=str)
+
+
+def _money(minor: int) -> str:
+    return str(_MONEY.get()(minor))
+
+
+def use_money_formatter(formatter: Any) -> None:
+    """Controllers set the request's money formatter (tenant currency, reader's locale) for messages."""
+    _MONEY.set(formatter)
+
+
+def cart_lines(items: list, options: dict[int, Option]) -> list[CartLine]:
+    lines = []
+    for item in items or []:
+        option = options.get(int(item[0]))
+        if option is not None:
+            lines.append(CartLine(option, int(item[1])))
+    return lines
+
+
+async def read_cart(session: AsyncSession, budget_id: int, user_id: int) -> list:
+    cart = await session.scalar(select(Cart).where(Cart.budget_id == budget_id, Cart.user_id == user_id))
+    return list(cart.items) if cart is not None else []
+
+
+async def lock_cart(session: AsyncSession, budget_id: int, user_id: int, *, create: bool) -> Cart | None:
+    """The voter's cart row, locked for this transaction (created on first use, race-free)."""
+    stmt = select(Cart).where(Cart.budget_id == budget_id, Cart.user_id == user_id).with_for_update()
+    cart = await session.scalar(stmt)
+    if cart is not None or not create:
+        return cart
+    try:
+        async with session.begin_nested():
+            session.add(Cart(budget_id=budget_id, user_id=user_id, items=[]))
+    except IntegrityError:
+        pass  # a parallel request created it first: wait for its lock below
+    return await session.scalar(stmt.execution_options(populate_existing=True))
+
+
+def apply_cart_action(
+    config: BudgetingConfig,
+    budget: Budget,
+    options: dict[int, Option],
+    items: list,
+    action: str,
+    option_id: int,
+    value: int | None = None,
+) -> list:
+    """The cart after one edit, or CartRefused with a message that says why."""
+    option = options.get(option_id)
+    if option is None:
+        raise CartRefused(_("That option is not on this ballot."))
+    items = [[int(a), int(b)] for a, b in items if int(a) in options]
+    ids = [a for a, _b in items]
+    view = CartView(config, budget, cart_lines(items, options))
+    kind = config.ballot_type
+    if action == "remove":
+        if kind == "cumulative" and value is None and option_id in ids:
+            index = ids.index(option_id)
+            items[index][1] -= 1
+            return [item for item in items if item[1] > 0]
+        return [item for item in items if item[0] != option_id]
+    if action in ("up", "down"):
+        if option_id not in ids:
+            raise CartRefused(_("That option is not in your selection."))
+        i = ids.index(option_id)
+        j = i - 1 if action == "up" else i + 1
+        if 0 <= j < len(items):
+            items[i], items[j] = items[j], items[i]
+        return items
+    if action == "points":
+        if kind != "cumulative":
+            raise CartRefused(_("Points are only used on cumulative ballots."))
+        points = value if value is not None else 0
+        if points < 0:
+            raise CartRefused(_("Points cannot be negative."))
+        cap = config.max_points_per_option
+        if cap and points > cap:
+            raise CartRefused(_("At most %(n)s points per option.", n=cap))
+        others = sum(p for a, p in items if a != option_id)
+        if others + points > config.points:
+            raise CartRefused(
+                _("Only %(n)s of your points are left for this option.", n=max(config.points - others, 0))
+            )
+        if points == 0:
+            return [item for item in items if item[0] != option_id]
+        if option_id in ids:
+            items[ids.index(option_id)][1] = points
+        else:
+            items.append([option_id, points])
+        return items
+    if action != "add":
+        raise CartRefused(_("Unknown action."))
+    if kind == "cumulative":
+        current = view.points_of(option_id)
+        return apply_cart_action(config, budget, options, items, "points", option_id, current + 1)
+    if option_id in ids:
+        return items
+    if kind == "choose-one":
+        return [[option_id, 1]]
+    if kind == "knapsack" and option.cost > view.remaining:
+        raise CartRefused(
+            _(
+                "This option costs %(cost)s but only %(left)s of your budget is left. Remove something first.",
+                cost=_money(option.cost),
+                left=_money(max(view.remaining, 0)),
+            )
+        )
+    if kind == "approval" and config.max_choices and view.count >= config.max_choices:
+        raise CartRefused(_("You can choose at most %(n)s options. Remove one first.", n=config.max_choices))
+    if kind == "ranked" and view.count >= config.rank_count:
+        raise CartRefused(_("You can rank at most %(n)s options. Remove one first.", n=config.rank_count))
+    return [*items, [option_id, 1]]
+
+
+async def edit_cart(
+    session: AsyncSession,
+    config: BudgetingConfig,
+    budget: Budget,
+    options: dict[int, Option],
+    user: User,
+    action: str,
+    option_id: int,
+    value: int | None,
+) -> list:
+    cart = await lock_cart(session, budget.id, user.id, create=True)
+    assert cart is not None
+    new_items = apply_cart_action(config, budget, options, list(cart.items), action, option_id, value)
+    cart.items = new_items
+    await session.flush()
+    return new_items
+
+
+# ---------------------------------------------------------------- submission
+
+
+@dataclass
+class Submitted:
+    ballot: Ballot
+    created: bool
+
+
+def new_receipt() -> str:
+    return secrets.token_hex(8)
+
+
+async def submit_ballot(
+    session: AsyncSession, config: BudgetingConfig, budget: Budget, options: dict[int, Option], user: User
+) -> Submitted:
+    """Turn the voter's cart into their one ballot. Idempotent: a repeat returns the ballot already stored.
+
+    The cart row lock serialises a voter's own parallel submits; the UNIQUE (budget, user) constraint is what
+    guarantees one ballot even across workers, and its violation is turned into "here is your ballot".
+    """
+    existing = await my_ballot(session, budget.id, user.id)
+    if existing is not None:
+        return Submitted(existing, False)
+    cart = await lock_cart(session, budget.id, user.id, create=False)
+    existing = await my_ballot(session, budget.id, user.id)
+    if existing is not None:
+        return Submitted(existing, False)
+    lines = cart_lines(cart.items if cart is not None else [], options)
+    problems = ballot_problems(config, budget, lines)
+    if problems:
+        raise CartRefused(" ".join(problems))
+    ballot = Ballot(
+        budget_id=budget.id,
+        user_id=user.id,
+        source="online",
+        area_id=user.area_id,
+        option_ids=[line.option.id for line in lines],
+        points=[line.points for line in lines] if config.ballot_type == "cumulative" else None,
+        receipt=new_receipt(),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(ballot)
+    except IntegrityError:
+        stored = await session.scalar(
+            select(Ballot)
+            .where(Ballot.budget_id == budget.id, Ballot.user_id == user.id)
+            .execution_options(populate_existing=True)
+        )
+        if stored is None:
+            raise
+        return Submitted(stored, False)
+    if cart is not None:
+        await session.delete(cart)
+    await session.flush()
+    return Submitted(ballot, True)
+
+
+async def add_paper_ballot(
+    session: AsyncSession,
+    config: BudgetingConfig,
+    budget: Budget,
+    options: dict[int, Option],
+    lines: list[CartLine],
+    *,
+    reference: str,
+    area_id: int | None,
+    staff: User,
+) -> Ballot:
+    """A paper ballot typed in by staff: same checks as online, counted in the same tally, source recorded."""
+    problems = ballot_problems(config, budget, lines)
+    if problems:
+        raise CartRefused(" ".join(problems))
+    ballot = Ballot(
+        budget_id=budget.id,
+        source="paper",
+        reference=reference,
+        area_id=area_id,
+        option_ids=[line.option.id for line in lines],
+        points=[line.points for line in lines] if config.ballot_type == "cumulative" else None,
+        receipt=new_receipt(),
+        entered_by_id=staff.id,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(ballot)
+    except IntegrityError as exc:
+        raise CartRefused(_("A paper ballot with this number has already been entered.")) from exc
+    audit.record(session, staff, "budgeting.paper_ballot", ballot, {"budget_id": budget.id, "reference": reference})
+    return ballot
+
+
+# ---------------------------------------------------------------- tally
+
+
+@dataclass
+class BudgetResult:
+    budget: Budget
+    options: list[Option]
+    outcome: Outcome | None
+    error: str | None
+    ballots: int
+    by_source: dict[str, int]
+    votes: dict[int, int]
+    scores: dict[int, Fraction]
+    votes_by_source: dict[str, dict[int, int]]
+    votes_by_area: dict[int | None, dict[int, int]]
+    ballots_by_area: dict[int | None, int]
+
+    @property
+    def selected_ids(self) -> list[int]:
+        if self.outcome is None:
+            return []
+        by_code = {o.code: o.id for o in self.options}
+        return [by_code[c] for c in self.outcome.selected if c in by_code]
+
+    @property
+    def used(self) -> int:
+        chosen = set(self.selected_ids)
+        return sum(o.cost for o in self.options if o.id in chosen)
+
+    @property
+    def max_votes(self) -> int:
+        return max(self.votes.values(), default=0)
+
+    def steps_by_option(self) -> dict[int, Any]:
+        if self.outcome is None:
+            return {}
+        by_code = {o.code: o.id for o in self.options}
+        return {by_code[s.project_id]: s for s in self.outcome.steps if s.project_id in by_code}
+
+
+_OUTCOMES: OrderedDict[tuple, Outcome] = OrderedDict()
+_OUTCOME_CACHE_SIZE = 32
+
+
+async def grouped_ballots(
+    session: AsyncSession, budget_id: int
+) -> list[tuple[list, list | None, int | None, str, int]]:
+    """Identical ballots counted by the database: (option_ids, points, area_id, source, count)."""
+    stmt = (
+        select(Ballot.option_ids, Ballot.points, Ballot.area_id, Ballot.source, func.count())
+        .where(Ballot.budget_id == budget_id)
+        .group_by(Ballot.option_ids, Ballot.points, Ballot.area_id, Ballot.source)
+    )
+    return [tuple(row) for row in (await session.execute(stmt)).all()]  # type: ignore[misc]
+
+
+async def tally(
+    session: AsyncSession, config: BudgetingConfig, budget: Budget, options: list[Option], currency: str
+) -> BudgetResult:
+    rows = await grouped_ballots(session, budget.id)
+    votes: dict[int, int] = defaultdict(int)
+    scores: dict[int, Fraction] = defaultdict(Fraction)
+    by_source: dict[str, int] = defaultdict(int)
+    votes_by_source: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    votes_by_area: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    ballots_by_area: dict[int | None, int] = defaultdict(int)
+    merged: dict[tuple, int] = defaultdict(int)
+    known = {o.id for o in options}
+    for option_ids, points, area_id, source, count in rows:
+        ids = tuple(int(i) for i in option_ids or [] if int(i) in known)
+        pts = tuple(int(p) for p in points) if points is not None else None
+        merged[(ids, pts)] += count
+        by_source[source] += count
+        ballots_by_area[area_id] += count
+        for position, option_id in enumerate(ids):
+            votes[option_id] += count
+            votes_by_source[source][option_id] += count
+            votes_by_area[area_id][option_id] += count
+            weight = pts[position] if pts is not None else 1
+            scores[option_id] += weight * count
+    election = ballots_election(config, budget, options, merged, currency)
+    outcome, error = None, None
+    key = (
+        budget.rule,
+        config.tie_break,
+        config.ballot_type,
+        config.rank_count,
+        budget.amount,
+        tuple(sorted(budget.meta.items())),
+        tuple((o.code, o.cost) for o in options),
+        tuple(sorted(merged.items())),
+    )
+    if options:
+        cached = _OUTCOMES.get(key)
+        if cached is not None:
+            _OUTCOMES.move_to_end(key)
+            outcome = cached
+        else:
+            try:
+                outcome = compute(election, budget.rule, tie_break=config.tie_break)
+            except (ElectionError, ValueError) as exc:
+                error = str(exc)
+            else:
+                _OUTCOMES[key] = outcome
+                while len(_OUTCOMES) > _OUTCOME_CACHE_SIZE:
+                    _OUTCOMES.popitem(last=False)
+    return BudgetResult(
+        budget=budget,
+        options=options,
+        outcome=outcome,
+        error=error,
+        ballots=sum(by_source.values()),
+        by_source=dict(by_source),
+        votes=dict(votes),
+        scores=dict(scores),
+        votes_by_source={k: dict(v) for k, v in votes_by_source.items()},
+        votes_by_area={k: dict(v) for k, v in votes_by_area.items()},
+        ballots_by_area=dict(ballots_by_area),
+    )
+
+
+async def phase_results(
+    session: AsyncSession, phase: Phase, config: BudgetingConfig, currency: str
+) -> list[BudgetResult]:
+    budgets = await budgets_of(session, phase.id)
+    options = await options_of_phase(session, phase.id)
+    return [await tally(session, config, b, options.get(b.id, []), currency) for b in budgets]
+
+
+def result_rows(results: list[BudgetResult], ml: Any, currency: str) -> tuple[list[str], list[list[Any]]]:
+    header = [
+        "budget",
+        "rule",
+        "option_code",
+        "option",
+        "cost",
+        "votes",
+        "score",
+        "online_votes",
+        "paper_votes",
+        "imported_votes",
+        "selected",
+    ]
+    rows: list[list[Any]] = []
+    digits = currency_digits(currency)
+    for result in results:
+        selected = set(result.selected_ids)
+        for option in result.options:
+            score = result.scores.get(option.id, Fraction(0))
+            rows.append(
+                [
+                    ml(result.budget.name),
+                    result.budget.rule,
+                    option.code,
+                    ml(option.title),
+                    float(Fraction(option.cost, 10**digits)),
+                    result.votes.get(option.id, 0),
+                    int(score) if score.denominator == 1 else float(score),
+                    result.votes_by_source.get("online", {}).get(option.id, 0),
+                    result.votes_by_source.get("paper", {}).get(option.id, 0),
+                    result.votes_by_source.get("import", {}).get(option.id, 0),
+                    1 if option.id in selected else 0,
+                ]
+            )
+    return header, rows
+
+
+# ---------------------------------------------------------------- pabulib
+
+
+class ImportRefused(Exception):
+    """A .pb file that cannot become a phase's budget; the message is translated."""
+
+
+PB_META_MAPPED = {"budget", "vote_type", "rule", "num_projects", "num_votes", "currency", "max_sum_cost"}
+
+
+def config_from_election(election: Election, current: BudgetingConfig) -> BudgetingConfig:
+    """The ballot model a pabulib file describes, keeping the phase's own display choices."""
+    meta = election.meta
+    vote_type = election.vote_type
+
+    def meta_int(key: str, default: int = 0) -> int:
+        value = election.meta_amount(key)
+        return int(value) if value is not None and value.denominator == 1 else default
+
+    changes: dict[str, Any] = {}
+    if vote_type == "approval":
+        if meta.get("max_sum_cost", "").strip():
+            changes["ballot_type"] = "knapsack"
+        else:
+            changes.update(
+                ballot_type="approval", min_choices=meta_int("min_length"), max_choices=meta_int("max_length")
+            )
+    elif vote_type in ("cumulative", "scoring"):
+        most = max((sum(v.points or ()) for v in election.voters), default=Fraction(1))
+        changes.update(
+            ballot_type="cumulative",
+            points=meta_int("max_sum_points", int(most) or 1),
+            max_points_per_option=meta_int("max_points"),
+        )
+    elif vote_type == "ordinal":
+        longest = max((len(v.vote) for v in election.voters), default=1)
+        changes.update(ballot_type="ranked", rank_count=meta_int("max_length", longest) or longest)
+    else:
+        changes["ballot_type"] = "choose-one"
+    return msgspec.structs.replace(current, **changes)
+
+
+def _ballot_model(config: BudgetingConfig) -> tuple:
+    return (
+        config.ballot_type,
+        config.min_choices,
+        config.max_choices,
+        config.points,
+        config.max_points_per_option,
+        config.rank_count,
+    )
+
+
+async def import_pb(
+    session: AsyncSession,
+    phase: Phase,
+    config: BudgetingConfig,
+    data: bytes,
+    *,
+    filename: str,
+    currency: str,
+    default_locale: str,
+    actor: User,
+) -> Budget:
+    """A pabulib file as a new budget of the phase, with its options and its ballots (source ``import``)."""
+    try:
+        election = parse_pb(data)
+        amount = to_minor(election.budget, currency)
+    except (ElectionError, UnicodeDecodeError, ValueError) as exc:
+        raise ImportRefused(_("This is not a readable pabulib file: %(error)s", error=str(exc)[:200])) from exc
+    file_currency = election.meta.get("currency", "").strip().upper()
+    if file_currency and file_currency != currency.upper():
+        raise ImportRefused(
+            _(
+                "The file counts in %(file)s but this municipality uses %(ours)s.",
+                file=file_currency,
+                ours=currency.upper(),
+            )
+        )
+    if amount.denominator != 1:
+        raise ImportRefused(_("The file's budget has more decimals than the currency allows."))
+    if len(election.projects) > MAX_OPTIONS_PER_BUDGET:
+        raise ImportRefused(_("The file has too many projects."))
+    wanted = config_from_election(election, config)
+    if _ballot_model(wanted) != _ballot_model(config):
+        reason = await config_locked(session, phase)
+        if reason:
+            raise ImportRefused(reason)
+        phase.config = msgspec.to_builtins(wanted)
+        audit.record(
+            session,
+            actor,
+            "budgeting.config_changed",
+            ("phase", phase.id),
+            {"phase_id": phase.id, "ballot_type": wanted.ballot_type, "file": filename[:200]},
+            public=True,
+        )
+    rule = election.rule if election.rule in rule_names() else "greedy"
+    position = await session.scalar(select(func.count()).select_from(Budget).where(Budget.phase_id == phase.id))
+    name = election.meta.get("description") or election.meta.get("subunit") or election.meta.get("unit") or filename
+    budget = Budget(
+        phase_id=phase.id,
+        name={default_locale: name[:300]},
+        amount=int(amount),
+        rule=rule,
+        position=int(position or 0),
+        meta={k: v for k, v in election.meta.items() if k not in PB_META_MAPPED},
+    )
+    session.add(budget)
+    await session.flush()
+    option_ids: dict[str, int] = {}
+    for index, project in enumerate(election.projects.values()):
+        cost = to_minor(project.cost, currency)
+        if cost.denominator != 1 or cost < 0:
+            raise ImportRefused(_("Project %(id)s has a cost the currency cannot hold.", id=project.id))
+        fields = dict(project.fields)
+        title = fields.pop("name", "") or project.id
+        option = Option(
+            phase_id=phase.id,
+            budget_id=budget.id,
+            code=project.id[:64],
+            title={default_locale: title[:500]},
+            cost=int(cost),
+            position=index,
+            extra=fields,
+        )
+        session.add(option)
+        await session.flush()
+        option_ids[project.id] = option.id
+    tenant_id = budget.tenant_id
+    cumulative = wanted.ballot_type == "cumulative"
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    now_receipts = [secrets.token_hex(8) for _i in range(len(election.voters))]
+    for index, voter in enumerate(election.voters):
+        if voter.id in seen:
+            raise ImportRefused(_("Voter %(id)s appears twice in the file.", id=voter.id[:40]))
+        seen.add(voter.id)
+        points = None
+        if cumulative:
+            raw = voter.points or tuple(Fraction(1) for _p in voter.vote)
+            if any(p.denominator != 1 for p in raw):
+                raise ImportRefused(_("Voter %(id)s gives fractional points.", id=voter.id[:40]))
+            points = [int(p) for p in raw]
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "budget_id": budget.id,
+                "source": "import",
+                "reference": voter.id[:120],
+                "option_ids": [option_ids[pid] for pid in voter.vote],
+                "points": points,
+                "extra": voter.fields,
+                "receipt": now_receipts[index],
+            }
+        )
+    for start in range(0, len(rows), 5000):
+        await session.execute(insert(Ballot), rows[start : start + 5000])
+    audit.record(
+        session,
+        actor,
+        "budgeting.imported",
+        budget,
+        {
+            "phase_id": phase.id,
+            "file": filename[:200],
+            "projects": len(election.projects),
+            "ballots": len(election.voters),
+        },
+        public=True,
+    )
+    return budget
+
+
+async def export_pb(
+    session: AsyncSession, config: BudgetingConfig, budget: Budget, currency: str, default_locale: str
+) -> str:
+    """The budget as a pabulib file: options as PROJECTS, every ballot (any source) as VOTES."""
+    options = await options_of(session, budget.id)
+    code_of = {o.id: o.code for o in options}
+    meta = budget_meta(config, budget, currency)
+    projects: dict[str, Project] = {}
+    extra_columns: list[str] = []
+    for option in options:
+        fields = {"name": option.title.get(default_locale) or next(iter(option.title.values()), option.code)}
+        fields.update({k: str(v) for k, v in (option.extra or {}).items()})
+        for key in fields:
+            if key not in extra_columns:
+                extra_columns.append(key)
+        projects[option.code] = Project(option.code, Fraction(option.cost, 10 ** currency_digits(currency)), fields)
+    stmt = (
+        select(Ballot.id, Ballot.reference, Ballot.source, Ballot.option_ids, Ballot.points, Ballot.extra)
+        .where(Ballot.budget_id == budget.id)
+        .order_by(Ballot.id)
+    )
+    voters: list[Voter] = []
+    vote_columns = ["voter_id", "vote"]
+    cumulative = config.ballot_type == "cumulative"
+    if cumulative:
+        vote_columns.append("points")
+    for ballot_id, reference, source, option_ids, points, extra in (await session.execute(stmt)).all():
+        ids = [int(i) for i in option_ids or [] if int(i) in code_of]
+        fields = {k: str(v) for k, v in (extra or {}).items()}
+        if source != "import" and "voting_method" not in fields:
+            fields["voting_method"] = "paper" if source == "paper" else "internet"
+        for key in fields:
+            if key not in vote_columns:
+                vote_columns.append(key)
+        voters.append(
+            Voter(
+                reference or f"{source}-{ballot_id}",
+                tuple(code_of[i] for i in ids),
+                tuple(Fraction(int(p)) for p in points) if cumulative and points is not None else None,
+                fields,
+            )
+        )
+    meta["num_projects"] = str(len(projects))
+    meta["num_votes"] = str(len(voters))
+    election = Election(meta, projects, voters, ("project_id", "cost", *extra_columns), tuple(vote_columns))
+    return write_pb(election)
+
+
+# ---------------------------------------------------------------- staff edits
+
+
+def log_change(session: AsyncSession, actor: User, action: str, target: Any, data: dict[str, Any]) -> None:
+    """Changes to what voters are offered are logged publicly (shown on the phase's change log)."""
+    audit.record(session, actor, action, target, data, public=True)
+
+
+async def next_position(session: AsyncSession, model: Any, column: Any, value: int) -> int:
+    found = await session.scalar(select(func.max(model.position)).where(column == value))
+    return int(found or 0) + 1
