@@ -1,18 +1,23 @@
 """Townhall core. This module is the public API a plugin may import; everything else is internal.
 
 A plugin needs: ``hookimpl`` to implement hooks, the spec types to describe what it contributes, the declarative
-``Base`` and mixins for its tables, the request/phase contexts and permission verdicts, rendering helpers, i18n
-helpers and the domain-event type, and the small shared services every method reuses: ``sanitize`` (markdown to
-safe HTML), ``exports`` (injection-safe CSV/XLSX), ``notifications``, ``audit`` and ``uploads``.
+``Base`` and mixins for its tables, the request/phase contexts and permission verdicts, rendering and form helpers,
+i18n helpers, the domain-event type and ``plugin_lineage`` for its migrations. ``tests/dummy_method`` is written
+against nothing but this module; docs/writing_plugins.md walks through it.
 """
 
-from core import audit, exports, notifications, sanitize, uploads
+from core.context import Ctx, RequestContext
 from core.db.base import Base, BigId, IdMixin, TenantScoped, TimestampMixin, utcnow
+from core.db.scoping import TenantScopeError
 from core.hookspecs import hookimpl
 from core.i18n import format_money, gettext, lazy_gettext, ngettext
-from core.permissions import ALLOWED, Verdict, denied
+from core.migrate import plugin_lineage
+from core.models import AuditEntry, Notification, Phase, Project, Tenant, User
+from core.permissions import ALLOWED, REASONS, Verdict, denied
 from core.phases import PhaseState, phase_state
+from core.projects import PhaseContext, phase_context
 from core.specs import (
+    PERMISSION_LEVELS,
     ActionSpec,
     DomainEvent,
     ExportSpec,
@@ -22,35 +27,58 @@ from core.specs import (
     StatSpec,
     TranslationDomain,
 )
+from core.web.errors import UserFacingError
+from core.web.forms import Form, FormErrors, invalid, read_form
+from core.web.guards import admin_only, signed_in
+from core.web.render import is_htmx, redirect, render
 
 __all__ = [
     "ALLOWED",
+    "PERMISSION_LEVELS",
+    "REASONS",
     "ActionSpec",
+    "AuditEntry",
     "Base",
     "BigId",
+    "Ctx",
     "DomainEvent",
     "ExportSpec",
+    "Form",
+    "FormErrors",
     "IdMixin",
     "MethodSpec",
     "MigrationLineage",
+    "Notification",
+    "Phase",
+    "PhaseContext",
     "PhasePanel",
     "PhaseState",
+    "Project",
+    "RequestContext",
     "StatSpec",
+    "Tenant",
+    "TenantScopeError",
     "TenantScoped",
     "TimestampMixin",
     "TranslationDomain",
+    "User",
+    "UserFacingError",
     "Verdict",
-    "audit",
+    "admin_only",
     "denied",
-    "exports",
     "format_money",
     "gettext",
     "hookimpl",
+    "invalid",
+    "is_htmx",
     "lazy_gettext",
     "ngettext",
-    "notifications",
+    "phase_context",
     "phase_state",
-    "sanitize",
-    "uploads",
+    "plugin_lineage",
+    "read_form",
+    "redirect",
+    "render",
+    "signed_in",
     "utcnow",
 ]
