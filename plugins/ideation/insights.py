@@ -1,0 +1,112 @@
+"""Dashboard figures for an ideation phase (the StatSpecs' compute functions) and theme clustering."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plugins.ideation.models import Comment, CommentReaction, Idea, IdeaReaction, IdeaTopic
+from plugins.ideation.text import themes as cluster
+
+
+def _ideas(phase: Any) -> Any:
+    return select(Idea.id).where(Idea.phase_id == phase.id, Idea.withdrawn_at.is_(None))
+
+
+async def totals(session: AsyncSession, phase: Any) -> dict[str, int]:
+    ideas = _ideas(phase).subquery()
+    n_ideas = await session.scalar(select(func.count()).select_from(ideas))
+    n_comments = await session.scalar(
+        select(func.count())
+        .select_from(Comment)
+        .where(Comment.idea_id.in_(select(ideas.c.id)), Comment.deleted_at.is_(None))
+    )
+    n_reactions = await session.scalar(
+        select(func.count()).select_from(IdeaReaction).where(IdeaReaction.phase_id == phase.id)
+    )
+    n_reactions = int(n_reactions or 0) + int(
+        await session.scalar(
+            select(func.count()).select_from(CommentReaction).where(CommentReaction.phase_id == phase.id)
+        )
+        or 0
+    )
+    people = union(
+        select(Idea.author_id.label("uid")).where(Idea.phase_id == phase.id, Idea.author_id.is_not(None)),
+        select(Comment.author_id.label("uid"))
+        .join(Idea, Idea.id == Comment.idea_id)
+        .where(Idea.phase_id == phase.id, Comment.author_id.is_not(None)),
+        select(IdeaReaction.user_id.label("uid")).where(IdeaReaction.phase_id == phase.id),
+        select(CommentReaction.user_id.label("uid")).where(CommentReaction.phase_id == phase.id),
+    ).subquery()
+    participants = await session.scalar(select(func.count()).select_from(people))
+    return {
+        "ideas": int(n_ideas or 0),
+        "comments": int(n_comments or 0),
+        "reactions": n_reactions,
+        "participants": int(participants or 0),
+    }
+
+
+async def over_time(session: AsyncSession, phase: Any) -> list[dict[str, Any]]:
+    """Per day: new ideas, comments, reactions and first-time participants (dates in UTC)."""
+    days: dict[date, Counter[str]] = {}
+    first_seen: dict[int, date] = {}
+
+    def add(kind: str, when: Any, uid: int | None) -> None:
+        day = when.date()
+        days.setdefault(day, Counter())[kind] += 1
+        if uid is not None and (uid not in first_seen or day < first_seen[uid]):
+            first_seen[uid] = day
+
+    for when, uid in (
+        await session.execute(select(Idea.created_at, Idea.author_id).where(Idea.phase_id == phase.id))
+    ).all():
+        add("ideas", when, uid)
+    for when, uid in (
+        await session.execute(
+            select(Comment.created_at, Comment.author_id)
+            .join(Idea, Idea.id == Comment.idea_id)
+            .where(Idea.phase_id == phase.id)
+        )
+    ).all():
+        add("comments", when, uid)
+    for model in (IdeaReaction, CommentReaction):
+        for when, uid in (
+            await session.execute(select(model.created_at, model.user_id).where(model.phase_id == phase.id))
+        ).all():
+            add("reactions", when, uid)
+    for day in first_seen.values():
+        days[day]["participants"] += 1
+    return [
+        {"date": day.isoformat(), **{k: days[day][k] for k in ("ideas", "comments", "reactions", "participants")}}
+        for day in sorted(days)
+    ]
+
+
+async def top_topics(session: AsyncSession, phase: Any, limit: int = 10) -> list[dict[str, Any]]:
+    from core.models import Topic
+
+    rows = await session.execute(
+        select(Topic.id, Topic.name, func.count(IdeaTopic.idea_id))
+        .join(IdeaTopic, IdeaTopic.topic_id == Topic.id)
+        .join(Idea, Idea.id == IdeaTopic.idea_id)
+        .where(Idea.phase_id == phase.id, Idea.withdrawn_at.is_(None), Idea.hidden.is_(False))
+        .group_by(Topic.id, Topic.name)
+        .order_by(func.count(IdeaTopic.idea_id).desc(), Topic.id)
+        .limit(limit)
+    )
+    return [{"topic_id": i, "name": name, "ideas": int(n)} for i, name, n in rows.all()]
+
+
+async def themes(session: AsyncSession, phase: Any, k: int | None = None) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(Idea.id, Idea.title, Idea.body).where(
+            Idea.phase_id == phase.id, Idea.withdrawn_at.is_(None), Idea.hidden.is_(False)
+        )
+    )
+    items = [(i, f"{t} {t} {b}") for i, t, b in rows.all()]  # the title counts twice: it names the idea
+    return [{"terms": t.terms, "idea_ids": t.idea_ids} for t in cluster(items, k=k)]
