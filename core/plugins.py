@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -13,6 +14,9 @@ from core import hookspecs
 from core.specs import ActionSpec, ExportSpec, MethodSpec, MigrationLineage, StatSpec, TranslationDomain
 
 ENTRY_POINT_GROUP = "townhall.plugins"
+# One slug used everywhere: entry point, URL segment, table prefix (``<key>_``), gettext domain, template folder.
+# No underscore or hyphen, so a key is a valid identifier and no key's table prefix can swallow another's.
+METHOD_KEY = re.compile(r"^[a-z][a-z0-9]{1,39}$")
 
 
 class PluginError(RuntimeError):
@@ -44,21 +48,21 @@ def build_plugin_manager(
     pm.add_hookspecs(hookspecs)
     # The core's own hook implementations (mail after commit) join like any plugin.
     pm.register(importlib.import_module("core.notifications"), name="core.notifications")
-    if load_entry_points:
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if only is not None and ep.name not in only:
-                continue
-            pm.register(ep.load(), name=ep.name)
-    for target in extra or []:
-        plugin = _load(target)
-        name = getattr(plugin, "__name__", None) or repr(plugin)
-        if pm.is_registered(plugin) or pm.has_plugin(name):
-            continue
-        pm.register(plugin, name=name)
     try:
+        if load_entry_points:
+            for ep in entry_points(group=ENTRY_POINT_GROUP):
+                if only is not None and ep.name not in only:
+                    continue
+                pm.register(ep.load(), name=ep.name)
+        for target in extra or []:
+            plugin = _load(target)
+            name = getattr(plugin, "__name__", None) or repr(plugin)
+            if pm.is_registered(plugin) or pm.has_plugin(name):
+                continue
+            pm.register(plugin, name=name)
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin implements an unknown hook: {exc}") from exc
+        raise PluginError(f"plugin {exc.plugin!r} does not match the hook specifications: {exc}") from exc
     return pm
 
 
@@ -83,6 +87,8 @@ class Registry:
         reg = cls(pm=pm)
         hook = pm.hook
         for spec in _flatten(hook.register_methods()):
+            if not METHOD_KEY.match(spec.key):
+                raise PluginError(f"method key {spec.key!r} must match {METHOD_KEY.pattern}")
             if spec.key in reg.methods:
                 raise PluginError(f"two plugins provide the method {spec.key!r}")
             reg.methods[spec.key] = spec
