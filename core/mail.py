@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any
 
+from core.i18n import activate, current_locale
 from core.settings import Settings
 
 log = logging.getLogger("townhall.mail")
@@ -40,3 +45,29 @@ class Mailer:
             await asyncio.to_thread(self._send_blocking, message)
         except (OSError, smtplib.SMTPException):
             log.exception("could not send mail to %s", to)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A mail composed (in its recipient's language) during the request, sent once the request has committed."""
+
+    to: str
+    subject: str
+    body: str
+
+
+@contextmanager
+def recipient_language(catalogs: Any, locale: str) -> Iterator[None]:
+    """Translate in ``locale`` while composing a mail, then give the request its own language back."""
+    previous = current_locale()
+    activate(locale, catalogs.get(locale))
+    try:
+        yield
+    finally:
+        activate(previous, catalogs.get(previous))
+
+
+async def send_letters(mailer: Mailer, letters: list[Letter]) -> None:
+    """Send after the response (a Litestar background task), so no mail speaks of something rolled back."""
+    for letter in letters:
+        await mailer.send(letter.to, letter.subject, letter.body)
