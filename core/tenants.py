@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from zoneinfo import available_timezones
 
+from babel.numbers import list_currencies
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +34,8 @@ def validate_settings(
     primary_color: str | None = None,
     accent_color: str | None = None,
     population: int | None = None,
+    bounds: dict[str, float] | None = None,
+    logo_url: str | None = None,
 ) -> None:
     if not locales or any(code not in SUPPORTED_LOCALES for code in locales):
         raise TenantSettingsError("locales", "unsupported locale")
@@ -40,13 +43,33 @@ def validate_settings(
         raise TenantSettingsError("default_locale", "the default language must be one of the enabled ones")
     if timezone not in available_timezones():
         raise TenantSettingsError("timezone", "unknown time zone")
-    if not re.fullmatch(r"[A-Z]{3}", currency):
+    if not re.fullmatch(r"[A-Z]{3}", currency) or currency not in list_currencies():
         raise TenantSettingsError("currency", "currency must be a three-letter ISO code")
     for field, colour in (("primary_color", primary_color), ("accent_color", accent_color)):
         if colour is not None and not COLOUR_RE.match(colour):
             raise TenantSettingsError(field, "colour must look like #1d4ed8")
     if population is not None and population < 0:
         raise TenantSettingsError("population", "population cannot be negative")
+    if bounds is not None:
+        validate_bounds(bounds)
+    if logo_url is not None and not LOGO_URL_RE.match(logo_url):
+        raise TenantSettingsError("logo_url", "the logo must be an https:// address or a path starting with /")
+
+
+LOGO_URL_RE = re.compile(r"^(https://[^\s\"'<>]{1,490}|/[^/\s\"'<>][^\s\"'<>]{0,498})$")
+BOUND_LIMITS = {"south": 90.0, "north": 90.0, "west": 180.0, "east": 180.0}
+
+
+def validate_bounds(bounds: dict[str, float]) -> None:
+    """Geographic bounds for located input: latitudes within ±90, longitudes within ±180, south < north, west < east."""
+    for key, limit in BOUND_LIMITS.items():
+        value = bounds.get(key)
+        if not isinstance(value, int | float) or value != value or not -limit <= value <= limit:
+            raise TenantSettingsError(key, "coordinate out of range")
+    if bounds["south"] >= bounds["north"]:
+        raise TenantSettingsError("north", "north must be greater than south")
+    if bounds["west"] >= bounds["east"]:
+        raise TenantSettingsError("east", "east must be greater than west")
 
 
 async def create_tenant(
