@@ -10,7 +10,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def townhall_all_plugins() -> list[Any]:
-    return []
+    return ["tests.dummy_method.plugin"]
 
 
 BROWSER_DIR = Path(__file__).resolve().parent / "browser"

@@ -1,0 +1,156 @@
+"""The hook implementations of the dummy method: only ``@hookimpl`` functions, the rest lives in its modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from core import (
+    AuditEntry,
+    DomainEvent,
+    ExportSpec,
+    MethodSpec,
+    Phase,
+    Project,
+    StatSpec,
+    Tenant,
+    TranslationDomain,
+    User,
+    Verdict,
+    denied,
+    gettext,
+    hookimpl,
+    lazy_gettext,
+    plugin_lineage,
+)
+from tests.dummy_method import models, services  # noqa: F401 - models registers the table before plugin_lineage
+from tests.dummy_method.spec import KEY, SPEC, SUPPORT, WITHDRAW, DummyConfig
+
+HERE = Path(__file__).resolve().parent
+
+
+def _config(phase: Phase) -> DummyConfig:
+    try:
+        return msgspec.convert(phase.config or {}, DummyConfig, strict=False)
+    except msgspec.ValidationError:
+        return DummyConfig()
+
+
+@hookimpl
+def register_methods() -> list[MethodSpec]:
+    return [SPEC]
+
+
+@hookimpl
+def register_routes() -> list[Any]:
+    from tests.dummy_method.controllers import routes
+
+    return routes
+
+
+@hookimpl
+def permission_verdict(user: User | None, action: str, phase: Phase, item: Any) -> Verdict | None:
+    if phase.method != KEY:
+        return None
+    if action == SUPPORT and isinstance(item, services.SupportStatus) and item.supported:
+        return denied("already_done")
+    if action == WITHDRAW and not _config(phase).allow_withdraw:
+        return denied("action_disabled")
+    return None
+
+
+@hookimpl
+def phase_card(phase: Phase, request: Any) -> dict[str, Any] | None:
+    if phase.method != KEY:
+        return None
+    return {"summary": gettext("Goal: %(goal)s supporters", goal=_config(phase).goal)}
+
+
+@hookimpl
+def phase_results(phase: Phase) -> Any:
+    if phase.method != KEY:
+        return None
+
+    async def results(session: Any) -> dict[str, Any]:
+        supporters = await services.count(session, phase)
+        goal = _config(phase).goal
+        return {"supporters": supporters, "goal": goal, "goal_reached": supporters >= goal}
+
+    return results
+
+
+@hookimpl
+def register_exports() -> list[ExportSpec]:
+    return [ExportSpec("supporters", KEY, lazy_gettext("Supporters"), services.supporters)]
+
+
+@hookimpl
+def register_stats() -> list[StatSpec]:
+    return [StatSpec("supporters", KEY, lazy_gettext("Supporters"), services.supporter_count)]
+
+
+@hookimpl
+def on_event(event: DomainEvent) -> Any:
+    """Supports and withdrawals go to the municipality's audit log, after the change is committed."""
+    if event.name not in ("dummy.supported", "dummy.withdrawn"):
+        return None
+
+    async def record(app: Any) -> None:
+        async with app.db.session(event.tenant_id, write=True) as session:
+            session.add(
+                AuditEntry(
+                    actor_id=event.actor_id,
+                    action=event.name,
+                    target_type="phase",
+                    target_id=event.data.get("phase_id"),
+                )
+            )
+
+    return record
+
+
+@hookimpl
+def user_data(user: User) -> Any:
+    async def collect(session: Any) -> dict[str, Any]:
+        return {"dummy_supports": await services.user_supports(session, user)}
+
+    return collect
+
+
+@hookimpl
+def forget_user(user: User) -> Any:
+    async def forget(session: Any) -> None:
+        await services.forget(session, user)
+
+    return forget
+
+
+@hookimpl
+def seed_demo(tenant: Tenant, project: Project) -> Any:
+    async def seed(session: Any, phase: Phase) -> None:
+        if phase.method == KEY:
+            await services.seed(session, phase)
+
+    return seed
+
+
+@hookimpl
+def register_migrations() -> list[Any]:
+    return [plugin_lineage(KEY, HERE / "migrations")]
+
+
+@hookimpl
+def register_translations() -> list[TranslationDomain]:
+    return [TranslationDomain(KEY, HERE / "locale", (HERE,))]
+
+
+@hookimpl
+def register_templates() -> list[tuple[str, Path]]:
+    return [(KEY, HERE / "templates")]
+
+
+@hookimpl
+def register_static() -> list[tuple[str, Path]]:
+    return [(KEY, HERE / "static")]
