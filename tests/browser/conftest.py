@@ -3,7 +3,8 @@
 Everything here is session-scoped and started by the tests themselves (never assume a server is running):
 - ``live``: a temporary SQLite database, migrated and seeded with the demo (tenant ``demo-city`` on
   ``127.0.0.1``/``localhost`` in all six locales) plus a published two-phase project, served by uvicorn on a free
-  port, with outgoing mail caught by an aiosmtpd server (``live.mailbox``);
+  port with every installed plugin (``TOWNHALL_TEST_ONLY_PLUGINS=a,b`` narrows them, empty for none), outgoing
+  mail caught by an aiosmtpd server (``live.mailbox``);
 - ``chromium_browser``: Debian's Chromium driven by Playwright's sync API.
 Each test gets a fresh browser context (``tab`` is a page in one; ``open_context`` makes more, e.g. without
 JavaScript). The suite's conftest sorts these tests after all others: the sync Playwright loop would break async
@@ -34,6 +35,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.server_app import only_plugins
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("TOWNHALL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,6 +53,10 @@ SECRET_KEY = "browser-test-secret-key-" + "b" * 32
 TENANT_SLUG = "demo-city"
 PROJECT_SLUG = "browser-riverside"
 LOCALES = ("en", "nl", "fr", "de", "nb", "ar")
+# Demo accounts (password DEMO_PASSWORD) and, for the password-reset journey, one account per tested locale.
+ADMIN_EMAIL = "admin@demo-city.example"
+RESIDENT_EMAIL = "resident@demo-city.example"
+RESET_ACCOUNTS = {"en": "reset-en@demo-city.example", "ar": "reset-ar@demo-city.example"}
 
 PROJECT_TITLE = {
     "en": "A cooler city centre",
@@ -158,13 +165,20 @@ async def _seed(url: str, plugins: list[str], password: str) -> tuple[list[int],
     from sqlalchemy import select
 
     from core import demo
+    from core.accounts import create_user
     from core.app import create_app
     from core.db.base import utcnow
     from core.models import Phase, Project, Tenant
     from core.settings import Settings
 
     app = create_app(
-        Settings(database_url=url, require_current_schema=False, plugins=list(plugins), secret_key=SECRET_KEY)
+        Settings(
+            database_url=url,
+            require_current_schema=False,
+            plugins=list(plugins),
+            only_plugins=only_plugins(),
+            secret_key=SECRET_KEY,
+        )
     )
     state = app.state.townhall
     try:
@@ -200,6 +214,10 @@ async def _seed(url: str, plugins: list[str], password: str) -> tuple[list[int],
                 session.add(phase)
                 await session.flush()
                 phases.append(phase.id)
+            for locale, address in RESET_ACCOUNTS.items():
+                await create_user(
+                    session, email=address, password=password, display_name="Reset", confirmed=True, locale=locale
+                )
         return phases, methods
     finally:
         await state.db.dispose()
@@ -209,7 +227,7 @@ def _prepare_database(url: str, plugins: list[str], password: str) -> tuple[list
     from core import migrate
     from core.plugins import Registry, build_plugin_manager
 
-    migrate.upgrade(url, Registry.gather(build_plugin_manager(list(plugins))))
+    migrate.upgrade(url, Registry.gather(build_plugin_manager(list(plugins), only=only_plugins())))
     return asyncio.run(_seed(url, plugins, password))
 
 
@@ -335,7 +353,29 @@ def open_context(chromium_browser: Any, live: LiveServer) -> Iterator[Callable[.
         context.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
+CALL_FAILED = pytest.StashKey[bool]()
+FAILURE_DIR = Path(os.environ.get("TOWNHALL_BROWSER_ARTIFACTS", "/tmp/th_browser_failures"))
+
+
 @pytest.fixture
-def tab(open_context: Callable[..., Any]) -> Any:
-    """A page in a fresh browser context (no cookies, JavaScript on)."""
-    return open_context().new_page()
+def tab(request: pytest.FixtureRequest, open_context: Callable[..., Any], live: LiveServer) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookies, JavaScript on); on failure its screenshot and HTML are kept."""
+    page = open_context().new_page()
+    yield page
+    if request.node.stash.get(CALL_FAILED, False) and not page.is_closed():
+        FAILURE_DIR.mkdir(parents=True, exist_ok=True)
+        stem = FAILURE_DIR / "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
+        try:
+            page.screenshot(path=f"{stem}.png", full_page=True)
+            Path(f"{stem}.html").write_text(page.content())
+        except Exception as exc:  # the page may be mid-navigation; the failure itself matters more
+            print(f"could not save the failing page: {exc}")
+        print(f"failing page {page.url} saved as {stem}.png/.html; server log tail:\n{live.log_tail()}")

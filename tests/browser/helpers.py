@@ -61,3 +61,18 @@ def html_attrs(page: Any) -> tuple[str | None, str | None]:
 
 def path_of(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
+
+
+def link_in(message: Any, containing: str) -> str:
+    """The first link in a mail's plain-text body whose URL contains ``containing``."""
+    part = message.get_body(preferencelist=("plain",))
+    body = part.get_content() if part is not None else message.get_content()
+    links = re.findall(r"https?://[^\s<>\"']+", body)
+    matching = [link for link in links if containing in link]
+    assert matching, f"no link with {containing!r} in the mail {message['Subject']!r}:\n{body}"
+    return matching[0]
+
+
+def signed_in_header(page: Any) -> bool:
+    """Whether the header shows the signed-in controls (a sign-out form) rather than sign-in links."""
+    return page.locator("header form[action$='/logout']").count() == 1
