@@ -167,29 +167,38 @@ def equal_shares_fixed(
         key=lambda j: tie_break.key(profile, j),
     ):
         selected.append(j)
-        steps.append(SelectionStep(profile.project_ids[j], 0, Fraction(0), Fraction(0), (), profile.votes[j], Fraction(0)))
+        zero = Fraction(0)
+        steps.append(SelectionStep(profile.project_ids[j], 0, zero, zero, (), profile.votes[j], zero))
     scale = {j: utility_scale(profile, j, approval_utility) for j in range(profile.n_projects)}
     sup_w = {j: profile.weights[profile.supporters[j]].astype(np.float64) for j in range(profile.n_projects)}
     tot_u = {j: int((profile.weights[profile.supporters[j]] * profile.utilities[j]).sum()) for j in scale}
     alive = set(mes_candidates(profile)) if start > 0 else set()
     lower = {j: Fraction(profile.costs[j], tot_u[j]) / scale[j] for j in alive}
+    lower_f = {j: float(value) for j, value in lower.items()}
     round_no = 0
     while alive:
         best: Fraction | None = None
+        best_f = 0.0
         tied: list[int] = []
         evaluations: dict[int, _Evaluation] = {}
-        for j in sorted(alive, key=lower.__getitem__):
-            if best is not None and lower[j] > best:
-                break
+        # Visit by float lower bound (cheap); the exact test decides, the float one only ends the scan
+        # once every remaining bound is clearly above the best price found.
+        for j in sorted(alive, key=lower_f.__getitem__):
+            if best is not None:
+                if lower_f[j] > best_f * (1 + _FLOAT_MARGIN):
+                    break
+                if lower[j] > best:
+                    continue
             evaluation = _evaluate(j, profile, budgets, sup_w[j], tot_u[j])
             if evaluation is None:
                 alive.discard(j)
                 continue
             rho = evaluation.rho_int / scale[j]
             lower[j] = rho
+            lower_f[j] = float(rho)
             evaluations[j] = evaluation
             if best is None or rho < best:
-                best, tied = rho, [j]
+                best, best_f, tied = rho, float(rho), [j]
             elif rho == best:
                 tied.append(j)
         if not tied:
