@@ -1,0 +1,79 @@
+"""The dummy method: the conformance suite in one line, plus its own behaviour (support once, withdraw, reasons)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from core import AuditEntry
+from core.testing import HTMX_HEADERS
+from core.testing.conformance import MethodConformance
+from tests.dummy_method.models import DummySupport
+
+
+class TestDummyConformance(MethodConformance):
+    method = "dummy"
+
+
+async def _phase(factory, tenant, **kwargs):
+    project = await factory.project(tenant, slug="support-project")
+    return project, await factory.phase(project, "dummy", **kwargs)
+
+
+async def test_anonymous_visitor_sees_count_and_the_reason_why_not(client, factory, tenant) -> None:
+    project, phase = await _phase(factory, tenant)
+    page = await client.get(f"/projects/{project.slug}/phases/{phase.id}")
+    assert page.status_code == 200
+    assert "0 residents support this phase." in page.text
+    assert "Sign in to take part." in page.text
+    assert 'disabled aria-describedby="dummy-support-denied"' in page.text
+    assert 'id="dummy-support-denied"' in page.text
+
+
+async def test_support_once_then_withdraw(client, factory, tenant, csrf) -> None:
+    project, phase = await _phase(factory, tenant)
+    resident = await factory.user(tenant)
+    await factory.login(client, resident)
+    headers = await csrf(client)
+    response = await client.post(f"/p/{phase.id}/dummy/support", headers=headers, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/projects/{project.slug}/phases/{phase.id}"
+    assert await factory.count(DummySupport, tenant.id) == 1
+    page = await client.get(f"/projects/{project.slug}/phases/{phase.id}")
+    assert "1 resident supports this phase." in page.text
+    assert "You support this phase." in page.text
+
+    again = await client.post(f"/p/{phase.id}/dummy/support", headers=headers)
+    assert again.status_code == 409
+    assert "You have already done this." in again.text
+    assert await factory.count(DummySupport, tenant.id) == 1
+
+    withdrawn = await client.post(f"/p/{phase.id}/dummy/withdraw", headers={**headers, **HTMX_HEADERS})
+    assert withdrawn.status_code == 200
+    assert "0 residents support this phase." in withdrawn.text
+    assert await factory.count(DummySupport, tenant.id) == 0
+
+
+async def test_concurrent_supports_leave_exactly_one_row(client, factory, tenant, csrf) -> None:
+    _project, phase = await _phase(factory, tenant)
+    resident = await factory.user(tenant)
+    await factory.login(client, resident)
+    headers = await csrf(client)
+    responses = await asyncio.gather(
+        *(client.post(f"/p/{phase.id}/dummy/support", headers=headers, follow_redirects=False) for _ in range(6))
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes.count(303) == 1, codes
+    assert all(code == 409 for code in codes if code != 303), codes
+    assert await factory.count(DummySupport, tenant.id) == 1
+
+
+async def test_support_is_audited_after_commit(client, factory, tenant, csrf) -> None:
+    _project, phase = await _phase(factory, tenant)
+    resident = await factory.user(tenant)
+    await factory.login(client, resident)
+    await client.post(f"/p/{phase.id}/dummy/support", headers=await csrf(client))
+    async with factory.db.session(tenant.id) as session:
+        entries = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "dummy.supported"))).all()
+    assert [(e.actor_id, e.target_id) for e in entries] == [(resident.id, phase.id)]
