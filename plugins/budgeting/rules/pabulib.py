@@ -23,8 +23,11 @@ def _read_text(source: str | bytes | os.PathLike[str]) -> str:
     """Accept a path or the file content itself, so callers (CLI, web upload) need one entry point."""
     if isinstance(source, bytes):
         return source.decode("utf-8-sig")
-    if isinstance(source, os.PathLike) or ("\n" not in source and Path(source).is_file()):
-        return Path(source).read_text(encoding="utf-8-sig")
+    if isinstance(source, os.PathLike) or "\n" not in source:
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such .pb file: {path}")
+        return path.read_text(encoding="utf-8-sig")
     return source.removeprefix("\ufeff")
 
 

@@ -71,14 +71,17 @@ def ballot_points(election: Election, vote: tuple[str, ...], points: tuple[Fract
     return [Fraction(top - position) for position in range(len(vote))]
 
 
-def _group_ballots(election: Election, position: dict[str, int]) -> tuple[list[tuple[tuple[int, Fraction], ...]], list[int]]:
+Ballot = tuple[tuple[int, int | Fraction], ...]
+
+
+def _group_ballots(election: Election, position: dict[str, int]) -> tuple[list[Ballot], list[int]]:
     """Merge identical ballots: first on the raw strings (cheap), then on the canonical form."""
     raw: dict[tuple, int] = {}
     for voter in election.voters:
         key = (voter.vote, voter.points)
         raw[key] = raw.get(key, 0) + 1
     approval = election.vote_type in ("approval", "choose-1")
-    groups: dict[tuple[tuple[int, Fraction], ...], int] = {}
+    groups: dict[Ballot, int] = {}
     counts: list[int] = []
     for (vote, points), count in raw.items():
         if approval:

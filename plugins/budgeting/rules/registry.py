@@ -44,6 +44,10 @@ def rule_names() -> list[str]:
     return list(RULES)
 
 
+def _names() -> str:
+    return ", ".join(RULES)
+
+
 def compute(
     election: Election,
     rule: str | None = None,
@@ -58,8 +62,8 @@ def compute(
     """
     name = (rule or election.rule or "").strip()
     if not name:
-        raise UnknownRuleError("no rule given and the file's META has no 'rule' field; pass one of: " + ", ".join(RULES))
+        raise UnknownRuleError("no rule given and the file's META has no 'rule' field; pass one of: " + _names())
     if name not in RULES:
         origin = "requested" if rule else "the file's META"
-        raise UnknownRuleError(f"{origin} rule {name!r} is not supported; choose one of: " + ", ".join(RULES))
+        raise UnknownRuleError(f"{origin} rule {name!r} is not supported; choose one of: " + _names())
     return RULES[name](election, compile_profile(election), TieBreak.parse(tie_break), progress)

@@ -146,3 +146,8 @@ def test_ordinal_positional_points() -> None:
     outcome = compute(parse_pb(ORDINAL), "greedy")
     assert outcome.selected == ("c", "b")
     assert outcome.total_cost == Fraction(7)
+
+
+def test_missing_file_is_reported() -> None:
+    with pytest.raises(FileNotFoundError):
+        parse_pb("/nonexistent/election.pb")
