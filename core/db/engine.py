@@ -36,10 +36,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 class Database:
     """Owns the engine and hands out sessions already scoped to a tenant (or explicitly unscoped)."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pooled: bool = True) -> None:
+        """``pooled=False`` opens a connection per session: needed when sessions run on several event loops (tests)."""
         self.url = url
         kwargs: dict[str, object] = {"echo": echo}
-        if url.startswith("sqlite"):
+        if url.startswith("sqlite") or not pooled:
             kwargs["poolclass"] = NullPool
         else:
             kwargs["pool_pre_ping"] = True

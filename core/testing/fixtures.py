@@ -95,6 +95,14 @@ async def app(townhall_settings: Settings) -> AsyncIterator[Any]:
     from core.app import create_app
 
     application = create_app(townhall_settings)
+    state = application.state.townhall
+    if state.db.dialect != "sqlite":
+        # AsyncTestClient serves the app from its own event loop while factories use the test's loop: pooled
+        # asyncpg connections cannot cross loops, so tests on PostgreSQL open one connection per session.
+        from core.db.engine import Database
+
+        await state.db.dispose()
+        state.db = Database(townhall_settings.database_url, pooled=False)
     yield application
     await application.state.townhall.db.dispose()
     await _empty_all_tables(townhall_settings.database_url)
