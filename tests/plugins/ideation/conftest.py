@@ -47,6 +47,14 @@ class Ideation:
         location = response.headers["location"]
         return int(location.split("/ideas/")[1].split("?")[0])
 
+    async def update_user(self, user: Any, **fields: Any) -> None:
+        from core.models import User
+
+        async with self.db.session(self.tenant.id, write=True) as session:
+            row = await session.get(User, user.id)
+            for key, value in fields.items():
+                setattr(row, key, value)
+
     async def login(self, user: Any) -> None:
         await self.factory.login(self.client, user)
 
