@@ -2,7 +2,8 @@
 
 A plugin needs: ``hookimpl`` to implement hooks, the spec types to describe what it contributes, the declarative
 ``Base`` and mixins for its tables, the request/phase contexts and permission verdicts, rendering and form helpers,
-i18n helpers, the domain-event type and ``plugin_lineage`` for its migrations. ``tests/dummy_method`` is written
+i18n helpers, the domain-event type, ``plugin_lineage`` for its migrations and real-time channels (``publish``,
+``tenant_channel``, ``sse_response``, ``notify_user``). ``tests/dummy_method`` is written
 against nothing but this module; docs/writing_plugins.md walks through it.
 """
 
@@ -16,6 +17,7 @@ from core.models import AuditEntry, Notification, Phase, Project, Tenant, User
 from core.permissions import ALLOWED, REASONS, Verdict, denied
 from core.phases import PhaseState, phase_state
 from core.projects import PhaseContext, phase_context
+from core.realtime import ChannelError, notify_user, publish, sse_response, tenant_channel
 from core.specs import (
     PERMISSION_LEVELS,
     ActionSpec,
@@ -40,6 +42,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BigId",
+    "ChannelError",
     "Ctx",
     "DomainEvent",
     "ExportSpec",
@@ -73,12 +76,16 @@ __all__ = [
     "is_htmx",
     "lazy_gettext",
     "ngettext",
+    "notify_user",
     "phase_context",
     "phase_state",
     "plugin_lineage",
+    "publish",
     "read_form",
     "redirect",
     "render",
     "signed_in",
+    "sse_response",
+    "tenant_channel",
     "utcnow",
 ]

@@ -40,7 +40,8 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers if workers > 1 else None,
         proxy_headers=True,
-        timeout_graceful_shutdown=3,
+        timeout_graceful_shutdown=3,  # open SSE streams would otherwise hold a shutdown or restart forever
+        timeout_worker_healthcheck=30,  # a worker importing the app on a busy machine is slow, not hung
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import i18n, multiloc
+from core import i18n, multiloc, realtime
 from core.db.base import utcnow
 from core.hookspecs import hookimpl
 from core.models import Notification, Tenant, TenantHost, User
@@ -139,6 +139,7 @@ async def send_immediate(app: Any, tenant_id: int, ids: list[int]) -> int:
             .where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
         )
         for row, user in (await session.execute(stmt)).all():
+            await realtime.notify_user(app, tenant_id, row.user_id, {"id": row.id, "kind": row.kind, "url": row.url})
             if not wants_email(user) or wants_digest(user):
                 continue
             await _mail(app, user, tenant, [row], site)

@@ -264,7 +264,12 @@ async def publish(
     ``event`` overrides the SSE event name the stream uses; ``html`` is sent as the event's data instead of the
     JSON (for ``sse-swap`` targets; render it in a language-neutral way or use ``sse_response(render=...)``).
     """
-    return await hub(app_state_or_request).publish(channel, data, event=event, html=html)
+    try:
+        target = hub(app_state_or_request)
+    except TypeError:
+        log.warning("no real-time hub: event for %s not sent", channel)
+        return False
+    return await target.publish(channel, data, event=event, html=html)
 
 
 async def notify_user(app_state: Any, tenant_id: int, user_id: int, payload: dict[str, Any]) -> bool:

@@ -13,10 +13,8 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, ServerSentEvent
 
-from core import hookimpl
-from core.context import Ctx
-from core.realtime import notify_user, publish, sse_response, tenant_channel, user_channel
-from core.web.guards import signed_in
+from core import Ctx, hookimpl, notify_user, publish, signed_in, sse_response, tenant_channel
+from core.realtime import user_channel
 
 PID = {"X-Worker-Pid": str(os.getpid())}
 
@@ -24,13 +22,13 @@ PID = {"X-Worker-Pid": str(os.getpid())}
 @post("/_scale/publish/{name:str}", guards=[signed_in])
 async def publish_event(ctx: Ctx, name: FromPath[str]) -> Response[dict]:
     ok = await publish(ctx, tenant_channel(ctx.tenant_id, name), {"from": os.getpid(), "name": name})
-    return Response({"pid": os.getpid(), "published": ok}, headers=PID)
+    return Response({"pid": os.getpid(), "published": ok}, status_code=200, headers=PID)
 
 
 @post("/_scale/notify/{user_id:int}", guards=[signed_in])
 async def notify(ctx: Ctx, user_id: FromPath[int]) -> Response[dict]:
     ok = await notify_user(ctx.app, ctx.tenant_id, user_id, {"from": os.getpid(), "kind": "test"})
-    return Response({"pid": os.getpid(), "published": ok}, headers=PID)
+    return Response({"pid": os.getpid(), "published": ok}, status_code=200, headers=PID)
 
 
 @get("/_scale/stream/{name:str}", cache=False)

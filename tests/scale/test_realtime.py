@@ -18,6 +18,7 @@ import pytest
 import uvicorn
 
 from core.realtime import ChannelError, channel_tenant, hub, notify_user, publish, tenant_channel, user_channel
+from tests.scale.sse import open_stream
 
 HOOKS = "tests.scale.hooks_plugin"
 
@@ -54,48 +55,6 @@ async def live(app: Any, tenant: Any) -> AsyncIterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     await asyncio.wait_for(task, 10)
-
-
-class Stream:
-    """One open text/event-stream response, parsed into events and comments as it arrives."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.response = response
-        self.lines = response.aiter_lines()
-
-    async def next_block(self, timeout: float = 5.0) -> dict[str, Any]:
-        block: dict[str, Any] = {"comments": []}
-        async with asyncio.timeout(timeout):
-            while True:
-                line = await anext(self.lines)
-                if line == "":
-                    if len(block) > 1 or block["comments"]:
-                        return block
-                    continue
-                field, _, value = line.partition(":")
-                value = value[1:] if value.startswith(" ") else value
-                if field == "":
-                    block["comments"].append(value)
-                else:
-                    block[field] = block[field] + "\n" + value if field in block else value
-
-    async def next_event(self, timeout: float = 5.0) -> dict[str, Any]:
-        """The next block that carries an event (skipping keep-alive comments)."""
-        async with asyncio.timeout(timeout):
-            while True:
-                block = await self.next_block(timeout)
-                if "data" in block:
-                    return block
-
-
-async def open_stream(client: httpx.AsyncClient, path: str, stack: Any) -> Stream:
-    response = await stack.enter_async_context(client.stream("GET", path, headers={"Accept": "text/event-stream"}))
-    assert response.status_code == 200, response.status_code
-    assert response.headers["content-type"].startswith("text/event-stream")
-    stream = Stream(response)
-    hello = await stream.next_block()
-    assert hello["comments"] == ["connected"] and "data" not in hello, hello  # sent once subscribed
-    return stream
 
 
 def test_channel_names_are_scoped_and_validated() -> None:
@@ -182,3 +141,23 @@ async def test_plugin_channel_with_html_and_event_override(live: str, app: Any, 
         assert got["event"] == "count" and got["data"] == '<span id="n">2</span>\n<b>x</b>'
         with pytest.raises(ChannelError):
             await publish(app.state.townhall, channel, {}, event="bad\nevent")
+
+
+async def test_a_new_notification_is_pushed_to_its_user(live: str, app: Any, tenant: Any, factory: Any) -> None:
+    """core.notifications delivers after the commit; that delivery also publishes on the user's channel."""
+    from contextlib import AsyncExitStack
+
+    from core import notifications
+
+    state = app.state.townhall
+    alice = await factory.user(tenant)
+    async with AsyncExitStack() as stack:
+        c = await stack.enter_async_context(httpx.AsyncClient(base_url=live, headers={"Host": "city.test"}))
+        await factory.login(c, alice)
+        s = await open_stream(c, "/events/notifications", stack)
+        async with state.db.session(tenant.id, write=True) as session:
+            (row,) = await notifications.notify(session, [alice.id], "test.kind", notifications.message("Hi"), "/x")
+        await notifications.send_immediate(state, tenant.id, [row.id])
+        got = await s.next_event()
+        assert got["event"] == "notification"
+        assert json.loads(got["data"]) == {"id": row.id, "kind": "test.kind", "url": "/x"}
