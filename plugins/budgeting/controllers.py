@@ -19,6 +19,7 @@ from core import exports, uploads
 from core.context import Ctx, RequestContext
 from core.i18n import currency_digits, format_money
 from core.i18n import gettext as _
+from core.i18n import ngettext
 from core.models import Area, AuditEntry, Phase
 from core.phases import PhaseState
 from core.projects import PhaseContext, phase_context
@@ -94,6 +95,10 @@ def money_fraction(ctx: RequestContext) -> Any:
         return text if minor.denominator == 1 else "≈ " + text
 
     return fmt
+
+
+def paid_text(voters: int, amount: str) -> str:
+    return ngettext("%(num)s voter paid %(amount)s", "%(num)s voters paid %(amount)s each", voters, amount=amount)
 
 
 def results_visible(pctx: PhaseContext) -> bool:
@@ -304,6 +309,7 @@ async def results_page(request: Request, ctx: Ctx, phase_id: FromPath[int]) -> R
         base=_base(pctx),
         source_labels=SOURCE_LABELS,
         money_fraction=money_fraction(ctx),
+        paid_text=paid_text,
     )
 
 

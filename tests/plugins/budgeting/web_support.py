@@ -28,6 +28,10 @@ class Setup:
         return f"{self.ballot_url}/cart"
 
     @property
+    def paper_url(self) -> str:
+        return f"{self.base}/manage/budgets/{self.budget.id}/paper"
+
+    @property
     def submit_url(self) -> str:
         return f"{self.ballot_url}/submit"
 
