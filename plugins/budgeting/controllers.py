@@ -17,9 +17,8 @@ from sqlalchemy import or_, select
 
 from core import exports, uploads
 from core.context import Ctx, RequestContext
-from core.i18n import currency_digits, format_money
+from core.i18n import currency_digits, format_money, ngettext
 from core.i18n import gettext as _
-from core.i18n import ngettext
 from core.models import Area, AuditEntry, Phase
 from core.phases import PhaseState
 from core.projects import PhaseContext, phase_context
