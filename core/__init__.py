@@ -10,6 +10,7 @@ against nothing but this module; docs/writing_plugins.md walks through it.
 from core.context import Ctx, RequestContext
 from core.db.base import Base, BigId, IdMixin, TenantScoped, TimestampMixin, utcnow
 from core.db.scoping import TenantScopeError
+from core.exports import table_download
 from core.hookspecs import hookimpl
 from core.i18n import format_money, gettext, lazy_gettext, ngettext
 from core.migrate import plugin_lineage
@@ -86,6 +87,7 @@ __all__ = [
     "render",
     "signed_in",
     "sse_response",
+    "table_download",
     "tenant_channel",
     "utcnow",
 ]
