@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from contextlib import AsyncExitStack
@@ -168,3 +169,48 @@ async def test_memory_backend_stays_in_its_worker_and_streams_do_not_block_shutd
     finally:
         await close_all(readers)
         await close_all(publishers)
+
+
+async def test_one_support_per_person_under_parallel_posts_on_both_workers(
+    redis_server: Server, scale_db: Seed
+) -> None:
+    """The dummy method's support is UNIQUE per user: 16 simultaneous POSTs over both workers store one row."""
+    if scale_db.phase_id is None:
+        pytest.fail("the dummy method (tests.dummy_method.plugin) is not installed")
+    from sqlalchemy import func, select
+
+    from core.db.engine import Database
+    from core.models import AuditEntry
+    from core.settings import normalise_database_url
+    from tests.dummy_method.models import DummySupport
+
+    user = scale_db.users[1]
+    groups = await pinned_clients(redis_server.base, 8, token=user["token"])
+    clients = [p for group in groups.values() for p in group]
+    try:
+        headers = [await csrf_header(p) for p in clients]
+        path = f"/p/{scale_db.phase_id}/dummy/support"
+        posts = [p.client.post(path, headers=h) for p, h in zip(clients, headers, strict=True)]
+        responses = await asyncio.gather(*posts)
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [303] + [409] * (len(clients) - 1), statuses
+        assert {p.pid for p in clients} == set(groups) and len(groups) == 2
+    finally:
+        await close_all(groups)
+    db = Database(normalise_database_url(scale_db.database_url))
+    try:
+        async with db.session(scale_db.tenant_id) as session:
+            rows = await session.scalar(
+                select(func.count())
+                .select_from(DummySupport)
+                .where(DummySupport.phase_id == scale_db.phase_id, DummySupport.user_id == user["id"])
+            )
+            audits = await session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "dummy.supported", AuditEntry.actor_id == user["id"])
+            )
+    finally:
+        await db.dispose()
+    assert rows == 1
+    assert audits == 1  # only the winning request's event was dispatched (after its commit)
