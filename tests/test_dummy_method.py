@@ -77,3 +77,59 @@ async def test_support_is_audited_after_commit(client, factory, tenant, csrf) ->
     async with factory.db.session(tenant.id) as session:
         entries = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "dummy.supported"))).all()
     assert [(e.actor_id, e.target_id) for e in entries] == [(resident.id, phase.id)]
+
+
+async def test_permission_reasons_are_shown_and_enforced(client, factory, tenant, csrf) -> None:
+    project, phase = await _phase(factory, tenant, permissions={"dummy.support": {"level": "verified"}})
+    await factory.login(client, await factory.user(tenant, verified=False))
+    page = await client.get(f"/nl/projects/{project.slug}/phases/{phase.id}")
+    assert 'disabled aria-describedby="dummy-support-denied"' in page.text
+    refused = await client.post(f"/nl/p/{phase.id}/dummy/support", headers=await csrf(client))
+    assert refused.status_code == 403
+    assert 'lang="nl"' in refused.text
+    assert await factory.count(DummySupport, tenant.id) == 0
+
+
+async def test_ended_phase_refuses_support_with_its_reason(client, factory, tenant, csrf) -> None:
+    _project, phase = await _phase(factory, tenant, state="ended")
+    await factory.login(client, await factory.user(tenant))
+    refused = await client.post(f"/p/{phase.id}/dummy/support", headers=await csrf(client))
+    assert refused.status_code == 403
+    assert "This phase is not open right now." in refused.text
+    assert await factory.count(DummySupport, tenant.id) == 0
+
+
+async def test_withdraw_switched_off_by_the_phase_config(client, factory, tenant, csrf) -> None:
+    project, phase = await _phase(factory, tenant, config={"allow_withdraw": False, "goal": 3})
+    await factory.login(client, await factory.user(tenant))
+    headers = await csrf(client)
+    await client.post(f"/p/{phase.id}/dummy/support", headers=headers)
+    page = await client.get(f"/projects/{project.slug}/phases/{phase.id}")
+    assert "Goal: 3 supporters" in page.text
+    assert "The municipality has switched this off for this phase." in page.text
+    refused = await client.post(f"/p/{phase.id}/dummy/withdraw", headers=headers)
+    assert refused.status_code == 403
+    assert await factory.count(DummySupport, tenant.id) == 1
+
+
+async def test_timeline_card_shows_the_goal(client, factory, tenant) -> None:
+    project, _unused = await _phase(factory, tenant, config={"goal": 42})
+    page = await client.get(f"/projects/{project.slug}")
+    assert "Goal: 42 supporters" in page.text
+
+
+async def test_export_is_for_moderators_only(client, factory, tenant, csrf) -> None:
+    _project, phase = await _phase(factory, tenant)
+    resident = await factory.user(tenant, display_name="=HYPERLINK(1)")
+    await factory.login(client, resident)
+    await client.post(f"/p/{phase.id}/dummy/support", headers=await csrf(client))
+    assert (await client.get(f"/p/{phase.id}/dummy/export/supporters")).status_code == 403
+    await factory.login(client, await factory.user(tenant, role="admin"))
+    response = await client.get(f"/p/{phase.id}/dummy/export/supporters")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "user_id,display_name,supported_at"
+    assert lines[1].startswith(f"{resident.id},'=HYPERLINK(1),")
+    assert (await client.get(f"/p/{phase.id}/dummy/export/supporters?format=xlsx")).status_code == 200
+    assert (await client.get(f"/p/{phase.id}/dummy/export/nothing")).status_code == 404

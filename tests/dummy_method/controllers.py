@@ -7,7 +7,8 @@ session is scoped to the request's tenant), of another method, or of a draft pro
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
 
 from core import (
     Ctx,
@@ -19,6 +20,7 @@ from core import (
     phase_context,
     redirect,
     render,
+    table_download,
 )
 from tests.dummy_method import services
 from tests.dummy_method.spec import KEY, SUPPORT, WITHDRAW
@@ -79,6 +81,20 @@ class DummyController(Controller):
         await services.withdraw(pctx.session, pctx.phase, pctx.user)
         ctx.emit("dummy.withdrawn", phase_id=pctx.phase.id)
         return await panel_or_redirect(request, pctx)
+
+    @get("/export/{key:str}")
+    async def export(
+        self, ctx: Ctx, phase_id: FromPath[int], key: FromPath[str], format: FromQuery[str] = "csv"
+    ) -> Response[bytes]:
+        """A registered export of this phase as CSV or XLSX, for the project's moderators only."""
+        pctx = await phase_context(ctx, phase_id, KEY)
+        if not pctx.moderator:
+            raise PermissionDeniedException()
+        spec = next((e for e in ctx.app.registry.exports_for(KEY) if e.key == key), None)
+        if spec is None or format not in ("csv", "xlsx"):
+            raise NotFoundException()
+        header, rows = await spec.rows(pctx.session, pctx.phase)
+        return table_download(header, rows, basename=f"{KEY}-{key}-phase-{phase_id}", fmt=format)
 
 
 routes = [DummyController]
