@@ -99,8 +99,17 @@ def tfidf(documents: list[list[str]], *, max_terms: int = 2000) -> tuple[np.ndar
     return matrix / norms, vocabulary
 
 
-def kmeans(matrix: np.ndarray, k: int, *, iterations: int = 50, seed: int = 7) -> np.ndarray:
-    """Spherical k-means with k-means++ seeding; returns a label per row. Deterministic for a given seed."""
+def kmeans(matrix: np.ndarray, k: int, *, iterations: int = 50, seed: int = 7, restarts: int = 8) -> np.ndarray:
+    """Spherical k-means, best of several k-means++ starts; a label per row. Deterministic for a given seed."""
+    best_labels, best_score = None, -1.0
+    for attempt in range(restarts):
+        labels, score = _kmeans_once(matrix, k, iterations=iterations, seed=seed + attempt)
+        if score > best_score + 1e-9:
+            best_labels, best_score = labels, score
+    return best_labels
+
+
+def _kmeans_once(matrix: np.ndarray, k: int, *, iterations: int, seed: int) -> tuple[np.ndarray, float]:
     n = matrix.shape[0]
     rng = np.random.default_rng(seed)
     centres = [matrix[int(rng.integers(n))]]
@@ -123,7 +132,8 @@ def kmeans(matrix: np.ndarray, k: int, *, iterations: int = 50, seed: int = 7) -
                 centre = members.sum(axis=0)
                 norm = np.linalg.norm(centre)
                 centre_matrix[j] = centre / norm if norm else centre
-    return labels
+    score = float(np.sum(np.max(matrix @ centre_matrix.T, axis=1)))
+    return labels, score
 
 
 def themes(items: list[tuple[int, str]], *, k: int | None = None, top_terms: int = 4) -> list[Theme]:

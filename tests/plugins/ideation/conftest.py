@@ -39,7 +39,9 @@ class Ideation:
             headers["HX-Request"] = "true"
         return await self.client.post(path, data=data or {}, files=files, headers=headers, follow_redirects=False)
 
-    async def post_idea(self, phase: Any, title: str = "More trees in the park", body: str = "Shade and birds.", **extra: Any) -> Any:
+    async def post_idea(
+        self, phase: Any, title: str = "More trees in the park", body: str = "Shade and birds.", **extra: Any
+    ) -> Any:
         return await self.post(f"/p/{phase.id}/ideation/new", {"title": title, "body": body, **extra})
 
     async def idea_id(self, response: Any) -> int:

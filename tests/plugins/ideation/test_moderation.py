@@ -62,7 +62,9 @@ async def test_moderator_hides_comment_and_count_follows(ideation, factory, tena
     async with factory.db.session(tenant.id) as session:
         cid = await session.scalar(select(Comment.id))
     await ideation.login(await factory.user(tenant, role="admin"))
-    assert (await ideation.post(f"{base}/moderation/comment/{cid}", {"action": "hide", "reason": "rules"})).status_code == 303
+    assert (
+        await ideation.post(f"{base}/moderation/comment/{cid}", {"action": "hide", "reason": "rules"})
+    ).status_code == 303
     async with factory.db.session(tenant.id) as session:
         assert (await session.get(Idea, idea)).comment_count == 0
     await ideation.login(await factory.user(tenant))
@@ -137,7 +139,9 @@ async def test_custom_status_with_multilingual_label(ideation, factory, tenant, 
     await ideation.login(await factory.user(tenant, role="admin"))
     bad = await ideation.post(f"{base}/statuses", {"label.en": "Funded", "colour": "red"})
     assert bad.status_code == 422
-    ok = await ideation.post(f"{base}/statuses", {"label.en": "Funded", "label.nl": "Gefinancierd", "colour": "#0f766e"})
+    ok = await ideation.post(
+        f"{base}/statuses", {"label.en": "Funded", "label.nl": "Gefinancierd", "colour": "#0f766e"}
+    )
     assert ok.status_code == 303
     page = await client.get(f"{base}/ideas/{idea}")
     assert "Funded" in page.text

@@ -122,7 +122,7 @@ async def test_reacting_switched_off_and_ended_phase(ideation, factory, tenant, 
     response = await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/react", {"kind": "like"})
     assert response.status_code == 403
     page = await client.get(f"/p/{phase.id}/ideation/ideas/{idea}")
-    assert 'id="like-idea-%d"' % idea in page.text and "disabled" in page.text and "switched this off" in page.text
+    assert f'id="like-idea-{idea}"' in page.text and "disabled" in page.text and "switched this off" in page.text
 
 
 async def test_author_edits_until_a_status_is_set(ideation, factory, tenant, client) -> None:
@@ -135,7 +135,9 @@ async def test_author_edits_until_a_status_is_set(ideation, factory, tenant, cli
     assert ok.status_code == 303
     admin = await factory.user(tenant, role="admin")
     await ideation.login(admin)
-    assert (await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/status", {"status": "accepted"})).status_code == 303
+    assert (
+        await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/status", {"status": "accepted"})
+    ).status_code == 303
     await ideation.login(author)
     locked = await ideation.post(edit, {"title": "Try to change it", "body": "Nope."})
     assert locked.status_code == 403 and "can no longer be changed" in locked.text
@@ -152,7 +154,9 @@ async def test_only_the_author_edits_and_withdrawn_ideas_disappear(ideation, fac
     await ideation.login(author)
     idea = await ideation.idea_id(await ideation.post_idea(phase))
     await ideation.login(await factory.user(tenant))
-    assert (await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/edit", {"title": "Hijacked title", "body": "x"})).status_code == 403
+    assert (
+        await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/edit", {"title": "Hijacked title", "body": "x"})
+    ).status_code == 403
     assert (await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/withdraw")).status_code == 403
     await ideation.login(author)
     assert (await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/withdraw")).status_code == 303
@@ -220,7 +224,9 @@ async def test_moderator_rights_are_per_project(ideation, factory, tenant) -> No
     from core.models import Project
 
     await factory.moderator(await factory.reload(Project, project, tenant.id), moderator)
-    assert (await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/status", {"status": "accepted"})).status_code == 303
+    assert (
+        await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/status", {"status": "accepted"})
+    ).status_code == 303
 
 
 async def test_other_tenant_cannot_see_ideas(ideation, factory, tenant, other_tenant, app) -> None:
