@@ -63,8 +63,9 @@ class _Budgets:
     """Voter budgets as classes: ``cls[g]`` is the class of ballot group g, ``value[c]`` its exact budget.
 
     Classes are immutable (a class *is* a budget amount); paying moves voters to another class.
-    ``_sorted`` keeps every (class, utility) key ordered by budget/utility, maintained by binary
-    insertion, so an evaluation can visit the poorest supporters first without sorting Fractions.
+    ``_sorted`` keeps every (class, utility) key ordered by budget/utility so an evaluation can
+    visit the poorest supporters first. Insertion bisects on floats (correctly rounded, hence
+    monotone) and only compares exact Fractions among keys whose floats are equal.
     """
 
     def __init__(self, n_groups: int, start: Fraction, n_util: int) -> None:
@@ -74,13 +75,10 @@ class _Budgets:
         self.value_f = np.zeros(16, dtype=np.float64)
         self.index: dict[tuple[int, int], int] = {}
         self._sorted: list[int] = []
+        self._sorted_f: list[float] = []
+        self._ratio: dict[int, Fraction] = {}
         self._rank: np.ndarray | None = None
         self.class_for(start)
-
-    def _ratio(self, key: int) -> Fraction:
-        u = key % self.n_util
-        value = self.value[key // self.n_util]
-        return value if u == 1 else value / u
 
     def class_for(self, amount: Fraction) -> int:
         token = (amount.numerator, amount.denominator)
@@ -92,9 +90,19 @@ class _Budgets:
                 self.value_f = np.concatenate([self.value_f, np.zeros(len(self.value_f))])
             self.value_f[c] = float(amount)
             for u in range(1, self.n_util):
-                bisect.insort(self._sorted, c * self.n_util + u, key=self._ratio)
+                self._insert(c * self.n_util + u, amount if u == 1 else amount / u)
             self._rank = None
         return c
+
+    def _insert(self, key: int, ratio: Fraction) -> None:
+        as_float = float(ratio)
+        pos = bisect.bisect_left(self._sorted_f, as_float)
+        sorted_keys, sorted_f, exact = self._sorted, self._sorted_f, self._ratio
+        while pos < len(sorted_f) and sorted_f[pos] == as_float and exact[sorted_keys[pos]] <= ratio:
+            pos += 1
+        sorted_keys.insert(pos, key)
+        sorted_f.insert(pos, as_float)
+        exact[key] = ratio
 
     def rank(self) -> np.ndarray:
         """Rank of every (class, utility) key by budget/utility."""
