@@ -30,7 +30,7 @@ from . import services
 from .models import Budget, Option
 from .rules import rule_names
 from .services import CartLine, CartRefused, CartView, ImportRefused
-from .spec import BALLOT_TYPE_LABELS, SOURCE_LABELS, BudgetingConfig
+from .spec import BALLOT_TYPE_LABELS, SOURCE_LABELS, VOTE_ACTION, BudgetingConfig
 
 KEY = "budgeting"
 MAX_PB_BYTES = 9 * 1024 * 1024
@@ -226,9 +226,9 @@ async def submit(request: Request, ctx: Ctx, phase_id: FromPath[int], budget_id:
     budget = await _budget(pctx, budget_id)
     confirmation = f"{_base(pctx)}/budgets/{budget.id}/ballot"
     if ctx.user is not None and await services.my_ballot(ctx.session, budget.id, ctx.user.id) is not None:
-        return redirect(request, confirmation)
-    verdict = await services.vote_verdict(pctx, budget)
-    if not verdict.allowed and verdict.reason != "already_done":
+        return redirect(request, confirmation)  # the same answer for a repeat, even after the phase closed
+    verdict = pctx.can(VOTE_ACTION, item=budget)
+    if not verdict.allowed:
         raise _refuse(verdict)
     options = {o.id: o for o in await services.options_of(pctx.session, budget.id)}
     try:

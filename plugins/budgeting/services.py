@@ -406,9 +406,6 @@ async def submit_ballot(
     The cart row lock serialises a voter's own parallel submits; the UNIQUE (budget, user) constraint is what
     guarantees one ballot even across workers, and its violation is turned into "here is your ballot".
     """
-    existing = await my_ballot(session, budget.id, user.id)
-    if existing is not None:
-        return Submitted(existing, False)
     cart = await lock_cart(session, budget.id, user.id, create=False)
     existing = await my_ballot(session, budget.id, user.id)
     if existing is not None:
