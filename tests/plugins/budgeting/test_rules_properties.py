@@ -101,10 +101,9 @@ def test_round_trip(election: Election) -> None:
     assert parse_pb(write_pb(election)) == election
 
 
-pabutools = pytest.importorskip("pabutools")
-
-
 def _pabutools(election: Election, increment: int | None):
+    """pabutools' outcome (test-only oracle); skips the test when pabutools is not installed."""
+    pytest.importorskip("pabutools")
     from pabutools.election import Additive_Cardinal_Sat, Cost_Sat
     from pabutools.election.pabulib import parse_pabulib_from_string
     from pabutools.rules import method_of_equal_shares
