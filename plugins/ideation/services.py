@@ -40,6 +40,13 @@ from plugins.ideation.schemas import IdeaInput, ListQuery
 from plugins.ideation.spec import DEFAULT_STATUS, SORTS, STATUSES
 
 REACTION_KINDS = ("like", "dislike")
+
+
+def _l(message: str) -> str:
+    """Marks a message for extraction; notifications translate it when shown, in the reader's language."""
+    return message
+
+
 RANDOM_PRIME = 1_000_003
 
 
@@ -603,12 +610,12 @@ async def set_status(pctx: Any, idea: Idea, status: str, feedback: dict[str, str
         label = notifications.localised(row.label) if row is not None else status
     if changed and feedback:
         data = notifications.message(
-            "“%(title)s” is now %(status)s, and the municipality has answered.", title=idea.title, status=label
+            _l("“%(title)s” is now %(status)s, and the municipality has answered."), title=idea.title, status=label
         )
     elif changed:
-        data = notifications.message("The status of “%(title)s” is now %(status)s.", title=idea.title, status=label)
+        data = notifications.message(_l("The status of “%(title)s” is now %(status)s."), title=idea.title, status=label)
     else:
-        data = notifications.message("The municipality has answered “%(title)s”.", title=idea.title)
+        data = notifications.message(_l("The municipality has answered “%(title)s”."), title=idea.title)
     recipients = [idea.author_id, *await followers(pctx.session, idea.id)]
     rows = await notifications.notify(
         pctx.session,
