@@ -1,7 +1,8 @@
 """Browser tests: a real Townhall in a uvicorn subprocess, a local SMTP server, and one headless Chromium.
 
 Everything here is session-scoped and started by the tests themselves (never assume a server is running):
-- ``live``: a temporary SQLite database, migrated and seeded with the demo (tenant ``demo-city`` on
+- ``live``: a temporary SQLite database (on PostgreSQL, a fresh ``<name>_browser`` database beside the suite's
+  when ``TOWNHALL_TEST_DATABASE_URL`` is set), migrated and seeded with the demo (tenant ``demo-city`` on
   ``127.0.0.1``/``localhost`` in all six locales) plus a published two-phase project, served by uvicorn on a free
   port with every installed plugin (``TOWNHALL_TEST_ONLY_PLUGINS=a,b`` narrows them, empty for none), outgoing
   mail caught by an aiosmtpd server (``live.mailbox``);
@@ -223,10 +224,40 @@ async def _seed(url: str, plugins: list[str], password: str) -> tuple[list[int],
         await state.db.dispose()
 
 
+async def _recreate_postgres_database(url: str, *, create: bool = True) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = target.set(drivername="postgresql", database="postgres")
+    conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+        if create:
+            await conn.execute(f'CREATE DATABASE "{target.database}"')
+    finally:
+        await conn.close()
+
+
+def database_url(folder: Path) -> str:
+    """SQLite in ``folder``; with ``TOWNHALL_TEST_DATABASE_URL`` on PostgreSQL, a database of our own beside it."""
+    from sqlalchemy.engine import make_url
+
+    from core.settings import normalise_database_url
+
+    raw = os.environ.get("TOWNHALL_TEST_DATABASE_URL", "")
+    if not raw.startswith("postgres"):
+        return f"sqlite+aiosqlite:///{folder / 'browser.sqlite3'}"
+    url = make_url(normalise_database_url(raw))
+    return url.set(database=f"{url.database}_browser").render_as_string(hide_password=False)
+
+
 def _prepare_database(url: str, plugins: list[str], password: str) -> tuple[list[int], list[str]]:
     from core import migrate
     from core.plugins import Registry, build_plugin_manager
 
+    if url.startswith("postgresql"):
+        asyncio.run(_recreate_postgres_database(url))
     migrate.upgrade(url, Registry.gather(build_plugin_manager(list(plugins), only=only_plugins())))
     return asyncio.run(_seed(url, plugins, password))
 
@@ -253,7 +284,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     from aiosmtpd.controller import Controller
 
     folder = tmp_path_factory.mktemp("browser")
-    url = f"sqlite+aiosqlite:///{folder / 'browser.sqlite3'}"
+    url = database_url(folder)
     plugins = _test_plugins()
     # Migrating and seeding run their own event loops: keep them off whatever thread pytest runs on.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -316,6 +347,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             proc.kill()
             proc.wait(timeout=5)
         smtp.stop()
+        if url.startswith("postgresql"):
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(asyncio.run, _recreate_postgres_database(url, create=False)).result()
 
 
 @pytest.fixture(scope="session")
