@@ -25,7 +25,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,27 @@ def extra_plugins() -> list[str]:
     except ImportError:
         pass
     return plugins
+
+
+@pytest.fixture
+async def live(app: Any, tenant: Any) -> AsyncIterator[str]:
+    """The test app (test database, in-process) served by uvicorn on a free port, for tests that read streams:
+    the Litestar test client buffers whole responses. Yields the base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1)
+    )
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    async with asyncio.timeout(10):
+        while not server.started:
+            assert not task.done(), "uvicorn did not start"
+            await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await asyncio.wait_for(task, 10)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -307,7 +329,7 @@ class Server:
             self.proc = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        self.wait_ready()
+        self.pids: set[int] = set()
 
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]
@@ -315,7 +337,6 @@ class Server:
     def wait_ready(self, timeout: float = 60) -> None:
         """Until every worker has answered (each request on a fresh connection, so the kernel spreads them)."""
         deadline = time.monotonic() + timeout
-        self.pids: set[int] = set()
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 pytest.fail(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
@@ -343,19 +364,34 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def redis_server(
+def scale_servers(
     scale_db: Seed, scale_services: Services, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    server = Server(scale_db, tmp_path_factory.mktemp("scale"), redis_url=scale_services.redis_url)
-    yield server
-    server.stop()
+) -> Iterator[dict[str, Server]]:
+    """Both servers start together (their start-up is mostly waiting on imports); each is awaited when used."""
+    log_dir = tmp_path_factory.mktemp("scale")
+    servers = {
+        "redis": Server(scale_db, log_dir, redis_url=scale_services.redis_url),
+        "memory": Server(scale_db, log_dir, redis_url=None),
+    }
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(scale_servers: dict[str, Server]) -> Server:
+    """``townhall run --workers 2`` with REDIS_URL."""
+    server = scale_servers["redis"]
+    server.wait_ready()
+    return server
 
 
 @pytest.fixture
-def memory_server(scale_db: Seed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = Server(scale_db, tmp_path_factory.mktemp("scale"), redis_url=None)
-    yield server
-    server.stop()
+def memory_server(scale_servers: dict[str, Server]) -> Server:
+    """``townhall run --workers 2`` without REDIS_URL (memory channels backend)."""
+    server = scale_servers["memory"]
+    server.wait_ready()
+    return server
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -363,55 +399,62 @@ def memory_server(scale_db: Seed, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 class Pinned:
-    """An HTTP client with exactly one keep-alive connection, hence one worker, whose pid it knows."""
+    """An HTTP client with exactly one keep-alive connection, hence one worker at a time.
+
+    uvicorn closes a connection idle for 5 s, after which the client silently reconnects, possibly to the other
+    worker: so ask ``refresh()`` right before the request whose worker matters, and trust answers that carry the pid.
+    """
 
     def __init__(self, client: httpx.AsyncClient, pid: int) -> None:
         self.client = client
         self.pid = pid
 
-    async def current_pid(self) -> int:
-        return (await self.client.get("/_scale/pid")).json()["pid"]
+    async def refresh(self) -> int:
+        self.pid = (await self.client.get("/_scale/pid")).json()["pid"]
+        return self.pid
 
 
-async def pinned_clients(
+def new_client(base: str, *, token: str | None = None, host: str | None = None) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(
+        base_url=base,
+        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        timeout=httpx.Timeout(10, read=30),
+        headers={"Host": host} if host else None,
+    )
+    if token:
+        client.cookies.set("th_session", token)
+    return client
+
+
+async def on_every_worker(
     base: str,
     per_worker: int,
+    act: Any,
+    stack: AsyncExitStack,
     *,
     token: str | None = None,
     host: str | None = None,
     workers: int = WORKERS,
     attempts: int = 80,
-) -> dict[int, list[Pinned]]:
-    """Open connections until each of ``workers`` workers holds ``per_worker`` of them (the kernel picks)."""
-    found: dict[int, list[Pinned]] = {}
-    spare: list[httpx.AsyncClient] = []
+) -> list[Any]:
+    """Fresh connections until ``act(pinned)`` ran at least ``per_worker`` times on each worker; its results.
+
+    ``act`` runs right after the pid check, on the same connection; the kernel decides where connections land.
+    """
+    counts: dict[int, int] = {}
+    results = []
     for _ in range(attempts):
-        client = httpx.AsyncClient(
-            base_url=base,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            timeout=httpx.Timeout(10, read=30),
-            headers={"Host": host} if host else None,
-        )
-        if token:
-            client.cookies.set("th_session", token)
-        pid = (await client.get("/_scale/pid")).json()["pid"]
-        group = found.setdefault(pid, [])
-        if len(group) < per_worker:
-            group.append(Pinned(client, pid))
-        else:
-            spare.append(client)
-        if len(found) >= workers and all(len(g) >= per_worker for g in found.values()):
-            break
-    for client in spare:
-        await client.aclose()
-    if len(found) < workers or any(len(g) < per_worker for g in found.values()):
-        for group in found.values():
-            for p in group:
-                await p.client.aclose()
-        pytest.fail(
-            f"connections did not reach {workers} workers: {{pid: count}} = { {k: len(v) for k, v in found.items()} }"
-        )
-    return found
+        client = new_client(base, token=token, host=host)
+        stack.push_async_callback(client.aclose)
+        pinned = Pinned(client, 0)
+        pid = await pinned.refresh()
+        if counts.get(pid, 0) >= per_worker:
+            continue
+        results.append(await act(pinned))
+        counts[pid] = counts.get(pid, 0) + 1
+        if len(counts) >= workers and all(n >= per_worker for n in counts.values()):
+            return results
+    pytest.fail(f"connections did not reach {workers} workers {per_worker} times each: {{pid: count}} = {counts}")
 
 
 async def csrf_header(p: Pinned) -> dict[str, str]:

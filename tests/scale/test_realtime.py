@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import msgspec
 import pytest
-import uvicorn
 
 from core.realtime import ChannelError, channel_tenant, hub, notify_user, publish, tenant_channel, user_channel
+from tests.scale.conftest import HOOKS
 from tests.scale.sse import open_stream
-
-HOOKS = "tests.scale.hooks_plugin"
 
 
 @pytest.fixture
@@ -31,30 +27,6 @@ def townhall_plugins(townhall_all_plugins: list[Any]) -> list[Any]:
 @pytest.fixture
 def townhall_settings(townhall_settings: Any) -> Any:
     return msgspec.structs.replace(townhall_settings, sse_keepalive_seconds=0.3)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-async def live(app: Any, tenant: Any) -> AsyncIterator[str]:
-    """The app served by uvicorn on a free port; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1)
-    )
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.create_task(server.serve())
-    async with asyncio.timeout(10):
-        while not server.started:
-            assert not task.done(), "uvicorn did not start"
-            await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await asyncio.wait_for(task, 10)
 
 
 def test_channel_names_are_scoped_and_validated() -> None:
