@@ -250,3 +250,29 @@ def test_struct_level_rules_are_still_enforced() -> None:
 def test_a_non_struct_is_refused() -> None:
     with pytest.raises(TypeError):
         config_fields(int)
+
+
+def test_every_installed_method_config_round_trips_through_its_form() -> None:
+    """Conformance: the form generated for each installed method's config parses back to the same config."""
+    from core.plugins import Registry, build_plugin_manager
+
+    registry = Registry.gather(build_plugin_manager([]))
+    for key, spec in registry.methods.items():
+        default = spec.config()
+        fields = config_fields(spec.config, default, labels=spec.config_labels)
+        items: list[tuple[str, str]] = []
+        stack = list(fields)
+        while stack:
+            f = stack.pop()
+            if f.kind == "fieldset":
+                stack.extend(f.children)
+            elif f.kind == "checkbox":
+                if f.value:
+                    items.append((f.name, "1"))
+            elif f.kind == "checkboxes":
+                items.extend((f.name, v) for v in f.value)
+            else:
+                items.append((f.name, f.value))
+        parsed, errors = parse_config(spec.config, Form(items), current=default, labels=spec.config_labels)
+        assert errors == {}, key
+        assert parsed == default, key
