@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from babel.messages.frontend import CommandLineInterface
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from core.i18n import CORE_LOCALE_DIR
 from core.settings import SUPPORTED_LOCALES
@@ -89,6 +89,27 @@ def update(domain: TranslationDomain) -> None:
                 locale,
                 "--no-wrap",
             )
+    fill_source_locale(domain)
+
+
+def fill_source_locale(domain: TranslationDomain, locale: str = "en") -> None:
+    """English is the source language: its catalog says each message as written."""
+    po = po_path(domain, locale)
+    if not po.exists():
+        return
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, str):
+            if not message.string:
+                message.string = message.id
+        elif not all(message.string):
+            message.string = (message.id[0], message.id[1])
+        message.flags.discard("fuzzy")
+    with po.open("wb") as fh:
+        write_po(fh, catalog, width=0)
 
 
 def compile_domain(domain: TranslationDomain) -> None:
