@@ -123,7 +123,7 @@ class MailBox:
         with self._changed:
             return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
 
-    def wait_for(self, address: str, *, after: int = 0, timeout: float = 15.0) -> EmailMessage:
+    def wait_for(self, address: str, *, after: int = 0, timeout: float = 30.0) -> EmailMessage:
         """The first message to ``address`` beyond the ``after`` ones already seen; fails after ``timeout``."""
         with self._changed:
             ok = self._changed.wait_for(lambda: len(self.to_unlocked(address)) > after, timeout=timeout)
@@ -378,7 +378,7 @@ def open_context(chromium_browser: Any, live: LiveServer) -> Iterator[Callable[.
         options.setdefault("locale", "en-GB")
         options.setdefault("viewport", {"width": 1280, "height": 900})
         context = chromium_browser.new_context(**options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)
         contexts.append(context)
         return context
 
