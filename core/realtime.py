@@ -20,7 +20,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +126,23 @@ class _Channels(ChannelsPlugin):
         super().__init__(*args, **kwargs)
         self._closer = closer
 
+    async def subscribe(self, channels: str | Iterable[str], history: int | None = None) -> Subscriber:
+        """Like Litestar's, but registers the subscriber only once the backend has subscribed.
+
+        Litestar's registers first: when Redis is down at that moment, the channel looks subscribed in this process
+        from then on and never is, so every later stream on it stays deaf.
+        """
+        names = [channels] if isinstance(channels, str) else list(channels)
+        subscriber = self._subscriber_class(
+            plugin=self, max_backlog=self._max_backlog, backlog_strategy=self._backlog_strategy
+        )
+        new = [name for name in names if not self._channels.get(name)]
+        if new:
+            await self._backend.subscribe(new)
+        for name in names:
+            self._channels.setdefault(name, set()).add(subscriber)
+        return subscriber
+
     async def _on_shutdown(self) -> None:
         try:
             await super()._on_shutdown()
@@ -145,8 +162,14 @@ class Realtime:
         if self.redis_url:
             from redis.asyncio import Redis
 
-            client = Redis.from_url(self.redis_url, health_check_interval=30, socket_keepalive=True)
-            backend: Any = _ResilientRedisBackend(redis=client, stream_sleep_no_subscriptions=1000)
+            client = Redis.from_url(
+                self.redis_url,
+                health_check_interval=30,
+                socket_keepalive=True,
+                socket_connect_timeout=2,  # an unreachable Redis must not hold a request for minutes
+                socket_timeout=5,
+            )
+            backend: Any = _ResilientRedisBackend(redis=client)
             closer = client.aclose
         else:
             backend = MemoryChannelsBackend()
@@ -195,7 +218,12 @@ class Realtime:
         """
         wire = self.wire_name(channel)
         interval = keepalive if keepalive is not None else self.keepalive_seconds
-        subscriber: _Subscriber = await self.plugin.subscribe(wire)  # type: ignore[assignment]
+        try:
+            subscriber: _Subscriber = await self.plugin.subscribe(wire)  # type: ignore[assignment]
+        except Exception:
+            log.warning("could not subscribe to %s", channel, exc_info=True)
+            yield ServerSentEventMessage(data=None, comment="unavailable", retry=5000)  # the browser retries
+            return
         try:
             yield ServerSentEventMessage(data=None, comment="connected", retry=3000)
             while True:

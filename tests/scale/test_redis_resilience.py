@@ -111,3 +111,21 @@ async def test_open_streams_hear_again_after_redis_restarts(
         finally:
             publisher.cancel()
         assert json.loads(event["data"]) == {"n": 3}
+
+
+async def test_a_stream_opened_while_redis_is_down_asks_to_retry_and_the_channel_recovers(
+    live: str, app: Any, tenant: Any, private_redis: PrivateRedis
+) -> None:
+    state = app.state.townhall
+    channel = tenant_channel(tenant.id, "board")
+    private_redis.stop()
+    async with AsyncExitStack() as stack:
+        c = await stack.enter_async_context(httpx.AsyncClient(base_url=live, headers={"Host": "city.test"}))
+        async with c.stream("GET", "/_scale/stream/board") as response:
+            assert response.status_code == 200
+            body = (await response.aread()).decode()  # the stream ends by itself
+        assert body.replace("\r\n", "\n") == ": unavailable\nretry: 5000\n\n"
+        private_redis.start()
+        stream = await open_stream(c, "/_scale/stream/board", stack)  # what the browser's retry does
+        assert await publish(state, channel, {"n": 1})
+        assert json.loads((await stream.next_event())["data"]) == {"n": 1}
