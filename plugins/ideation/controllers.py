@@ -13,7 +13,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from sqlalchemy import delete, select
 
-from core import PhasePanel, exports, sanitize, uploads
+from core import PhasePanel, exports, uploads
 from core import gettext as _
 from core.context import Ctx
 from core.projects import PhaseContext, phase_context
@@ -24,6 +24,7 @@ from plugins.ideation import imports, insights, services
 from plugins.ideation.models import IdeaImage, IdeaStatus, IdeaTopic, ImportBatch
 from plugins.ideation.schemas import MAX_IMAGES, NOTE_MAX, ListQuery, parse_comment, parse_idea
 from plugins.ideation.spec import HIDE_REASONS, KEY, REPORT_REASONS, SORTS
+from plugins.ideation.text import excerpt
 
 VIEWS = ("cards", "list", "map")
 FLASH = {
@@ -99,7 +100,7 @@ async def listing(pctx: PhaseContext, query: ListQuery, view: str) -> dict[str, 
     names = await services._names(pctx.session, {i.author_id for i in page.ideas if not i.anonymous and not i.offline})
     return {
         "names": names,
-        "excerpt": lambda body: sanitize.plain_text(body, 180),
+        "excerpt": excerpt,
         "page": page,
         "query": query,
         "view": view,

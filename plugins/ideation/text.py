@@ -28,6 +28,18 @@ would your zijn
 STOPWORDS = frozenset(_STOP_TEXT.split())
 
 
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_BLOCK = re.compile(r"^\s*(#{1,6}|>|[-+*]|\d+\.)\s+", re.M)
+_MD_INLINE = re.compile(r"\*+|`+|~~|(?<!\w)_+|_+(?!\w)")
+
+
+def excerpt(markdown: str, limit: int = 180) -> str:
+    """A plain-text excerpt of a markdown body for cards; cheap (regexes, no parsing) and escaped by the template."""
+    text = _MD_INLINE.sub("", _MD_BLOCK.sub("", _MD_LINK.sub(r"\1", markdown[: limit * 3])))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
