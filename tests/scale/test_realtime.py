@@ -133,3 +133,15 @@ async def test_a_new_notification_is_pushed_to_its_user(live: str, app: Any, ten
         got = await s.next_event()
         assert got["event"] == "notification"
         assert json.loads(got["data"]) == {"id": row.id, "kind": "test.kind", "url": "/x"}
+
+
+def test_several_workers_need_a_shared_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker would otherwise invent its own key and refuse the CSRF tokens the other one issued."""
+    from click.testing import CliRunner
+
+    from core.cli import cli
+
+    monkeypatch.delenv("TOWNHALL_SECRET_KEY", raising=False)
+    result = CliRunner().invoke(cli, ["run", "--workers", "2", "--port", "9"])
+    assert result.exit_code == 2, result.output
+    assert "TOWNHALL_SECRET_KEY" in result.output
