@@ -987,6 +987,7 @@ async def forget_user(session: AsyncSession, user: Any) -> None:
     await session.execute(update(Comment).where(Comment.author_id == user.id).values(author_id=None, anonymous=True))
     for model in (IdeaReaction, CommentReaction, Follow):
         await session.execute(delete(model).where(model.user_id == user.id))
+    await session.execute(delete(Report).where(Report.reporter_id == user.id))
 
 
 def render_body(source: str) -> Any:

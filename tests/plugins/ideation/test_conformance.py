@@ -1,0 +1,5 @@
+from core.testing.conformance import MethodConformance
+
+
+class TestIdeationConformance(MethodConformance):
+    method = "ideation"
