@@ -38,8 +38,10 @@ def render(value: dict | None, locale: str, default_locale: str, *, marker_label
     if not found.fallback or found.locale is None:
         return escape(found.text)
     name = LOCALE_NAMES.get(found.locale, found.locale)
-    return Markup('<span lang="{lang}">{text}</span> <span class="fallback-marker">({label}{name})</span>').format(
-        lang=found.locale, text=found.text, label=marker_label, name=name
+    # A translated label carries the language name as a placeholder, since word order differs between languages.
+    marker = marker_label % {"language": name} if "%(language)s" in marker_label else marker_label + name
+    return Markup('<span lang="{lang}">{text}</span> <span class="fallback-marker">({marker})</span>').format(
+        lang=found.locale, text=found.text, marker=marker
     )
 
 
