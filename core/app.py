@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None) -> TownhallApp:
     registry = Registry.gather(pm)
     state = AppState(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow),
         registry=registry,
         catalogs=Catalogs(registry.translations),
         templates=build_environment(registry.templates, settings.template_override_dir),

@@ -88,6 +88,13 @@ def gettext(message: str, **variables: object) -> str:
     return text % variables if variables else text
 
 
+def raw_ngettext(singular: str, plural: str, n: int) -> str:
+    translations = _active_translations.get()
+    if translations is None:
+        return singular if n == 1 else plural
+    return translations.ungettext(singular, plural, n)
+
+
 def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
     translations = _active_translations.get()
     text = translations.ungettext(singular, plural, n) if translations is not None else (singular if n == 1 else plural)

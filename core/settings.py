@@ -39,6 +39,9 @@ class Settings(msgspec.Struct, kw_only=True):
     login_rate_limit: int = 10  # attempts per window per client and per email
     rate_limit_window_seconds: int = 300
     require_current_schema: bool = True
+    # Per worker; PostgreSQL's max_connections must cover workers x (pool + overflow).
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
     # Real time (core/realtime.py): channel namespace inside a shared Redis, SSE keep-alive comment interval.
     realtime_prefix: str = "townhall"
     sse_keepalive_seconds: float = 15.0
@@ -74,6 +77,9 @@ def settings_from_env(**overrides: object) -> Settings:
     for key in ("smtp_host", "smtp_user", "smtp_password", "mail_from", "upload_dir"):
         if f"TOWNHALL_{key.upper()}" in env:
             values[key] = env[f"TOWNHALL_{key.upper()}"]
+    for key in ("db_pool_size", "db_max_overflow"):
+        if f"TOWNHALL_{key.upper()}" in env:
+            values[key] = int(env[f"TOWNHALL_{key.upper()}"])
     if "TOWNHALL_SMTP_PORT" in env:
         values["smtp_port"] = int(env["TOWNHALL_SMTP_PORT"])
     if env.get("TOWNHALL_REALTIME_PREFIX"):

@@ -15,6 +15,14 @@ from core.settings import SUPPORTED_LOCALES
 CORE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+def _raw_gettext(message: str) -> str:
+    return i18n.gettext(message)
+
+
+def _raw_ngettext(singular: str, plural: str, n: int) -> str:
+    return i18n.raw_ngettext(singular, plural, n)
+
+
 def build_environment(plugin_templates: list[tuple[str, Any]], override_dir: str | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if override_dir:
@@ -32,7 +40,8 @@ def build_environment(plugin_templates: list[tuple[str, Any]], override_dir: str
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # Jinja's new-style callables format the result themselves, so they get the raw translations.
+    env.install_gettext_callables(_raw_gettext, _raw_ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         supported_locales=SUPPORTED_LOCALES,
         locale_names=i18n.LOCALE_NAMES,

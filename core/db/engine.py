@@ -36,14 +36,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 class Database:
     """Owns the engine and hands out sessions already scoped to a tenant (or explicitly unscoped)."""
 
-    def __init__(self, url: str, *, echo: bool = False, pooled: bool = True) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pooled: bool = True, pool_size: int = 10, max_overflow: int = 20
+    ) -> None:
         """``pooled=False`` opens a connection per session: needed when sessions run on several event loops (tests)."""
         self.url = url
         kwargs: dict[str, object] = {"echo": echo}
         if url.startswith("sqlite") or not pooled:
             kwargs["poolclass"] = NullPool
         else:
-            kwargs["pool_pre_ping"] = True
+            kwargs.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if url.startswith("sqlite"):
             _configure_sqlite(self.engine)

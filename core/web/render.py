@@ -56,7 +56,9 @@ def base_context(request: Request) -> dict[str, Any]:
         "path": ctx.path,
         "language_links": language_links(ctx),
         "is_htmx": is_htmx(request),
-        "ml": lambda value: multiloc.render(value, locale, default_locale, marker_label=i18n.gettext("in %(language)s")),
+        "ml": lambda value: multiloc.render(
+            value, locale, default_locale, marker_label=i18n.gettext("in %(language)s")
+        ),
         "ml_text": lambda value: multiloc.pick(value, locale, default_locale).text,
         "fmt_datetime": lambda value, fmt="medium": i18n.format_datetime(value, tz, locale, fmt),
         "fmt_date": lambda value, fmt="long": i18n.format_date(value, tz, locale, fmt),
