@@ -14,6 +14,16 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD_LENGTH = 10
 
 
+def use_cheap_hashing_for_tests() -> None:
+    """Argon2's production cost (~64 MiB, several passes) dominates a test suite that creates thousands of users.
+
+    Only the test fixtures call this; hashes record their own parameters, so verification is unaffected.
+    """
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -16,10 +16,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from core import passwords
 from core.settings import Settings, normalise_database_url
 from core.testing.factories import Factory, csrf_headers
 
 TEST_HOST = "city.test"
+
+passwords.use_cheap_hashing_for_tests()
 
 
 @pytest.fixture(scope="session")
