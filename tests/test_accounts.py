@@ -15,6 +15,7 @@ from sqlalchemy import update
 
 from core.context import AUTH_COOKIE
 from core.db.base import utcnow
+from core.i18n import Catalogs
 from core.models import Area, AuditEntry, AuthSession, EmailToken, RateLimitHit, User
 from core.testing.factories import DEFAULT_PASSWORD
 from tests import smtp
@@ -119,7 +120,10 @@ async def test_registering_a_known_address_looks_the_same_and_mails_the_owner(
     )
 
     [notice] = inbox.to("known@example.org")
-    assert "tried to register" in notice["Subject"]
+    # The owner prefers Dutch: the notice is composed in Dutch.
+    dutch = Catalogs([]).get("nl").ugettext("Someone tried to register with your address at %(site)s")
+    assert dutch != "Someone tried to register with your address at %(site)s"
+    assert notice["Subject"].startswith(dutch.split("%(site)s")[0].strip())
     links = inbox.links(notice)
     assert not any("/confirm/" in link for link in links)
     # Composed in the owner's language (the link carries it), and the request's own language was restored.
