@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core import hookimpl
 from core.context import AUTH_COOKIE
 from core.db.base import utcnow
+from core.i18n import Catalogs
 from core.models import AuditEntry, AuthSession, EmailToken, Notification, User
 from core.testing import HTMX_HEADERS
 from core.testing.factories import DEFAULT_PASSWORD
@@ -126,8 +127,8 @@ async def test_profile_saves_without_javascript(client, tenant, factory, me, sig
     assert (user.display_name, user.locale) == ("New Name", "nl")
     assert user.notification_prefs == {"email": False, "digest": True, "digest_frequency": "weekly"}
     page = await client.get("/account?notice=profile_saved")
-    assert "Your profile is saved." in page.text
     assert '<html lang="nl"' in page.text  # the preferred language now applies
+    assert Catalogs([]).get("nl").ugettext("Your profile is saved.") in page.text
     assert '<option value="weekly" selected>' in page.text
 
     await form_post(client, "/account/profile", profile(digest="off"))
