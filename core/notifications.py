@@ -44,7 +44,8 @@ def message(text: str, **args: Any) -> dict[str, Any]:
 
 def _arg(value: Any, locale: str, default_locale: str) -> str:
     if isinstance(value, dict) and "t" in value:
-        return i18n.gettext(value["t"])
+        msgid = value["t"]  # a variable, so the extractor does not take the key "t" for a message
+        return i18n.gettext(msgid)
     if isinstance(value, dict) and "ml" in value:
         return multiloc.pick(value["ml"], locale, default_locale).text
     return str(value)
