@@ -3,14 +3,16 @@
 A plugin needs: ``hookimpl`` to implement hooks, the spec types to describe what it contributes, the declarative
 ``Base`` and mixins for its tables, the request/phase contexts and permission verdicts, rendering and form helpers,
 i18n helpers, the domain-event type, ``plugin_lineage`` for its migrations and real-time channels (``publish``,
-``tenant_channel``, ``sse_response``, ``notify_user``). ``tests/dummy_method`` is written
-against nothing but this module; docs/writing_plugins.md walks through it.
+``tenant_channel``, ``sse_response``, ``notify_user``), the hand-over between phases (``PhaseOutput``,
+``phase_outputs``). ``tests/dummy_method`` is written against nothing but this module; docs/writing_plugins.md
+walks through it.
 """
 
 from core.context import Ctx, RequestContext
 from core.db.base import Base, BigId, IdMixin, TenantScoped, TimestampMixin, utcnow
 from core.db.scoping import TenantScopeError
 from core.exports import table_download
+from core.handoff import has_phase_outputs, phase_outputs
 from core.hookspecs import hookimpl
 from core.i18n import format_money, gettext, lazy_gettext, ngettext
 from core.migrate import plugin_lineage
@@ -26,6 +28,7 @@ from core.specs import (
     ExportSpec,
     MethodSpec,
     MigrationLineage,
+    PhaseOutput,
     PhasePanel,
     StatSpec,
     TranslationDomain,
@@ -55,6 +58,7 @@ __all__ = [
     "Notification",
     "Phase",
     "PhaseContext",
+    "PhaseOutput",
     "PhasePanel",
     "PhaseState",
     "Project",
@@ -72,6 +76,7 @@ __all__ = [
     "denied",
     "format_money",
     "gettext",
+    "has_phase_outputs",
     "hookimpl",
     "invalid",
     "is_htmx",
@@ -79,6 +84,7 @@ __all__ = [
     "ngettext",
     "notify_user",
     "phase_context",
+    "phase_outputs",
     "phase_state",
     "plugin_lineage",
     "publish",

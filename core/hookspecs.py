@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ExportSpec,
         MethodSpec,
         MigrationLineage,
+        PhaseOutput,
         StatSpec,
         TranslationDomain,
     )
@@ -69,6 +70,11 @@ def phase_card(phase: Phase, request: Any) -> dict[str, Any] | None:
 @hookspec
 def phase_results(phase: Phase) -> Callable[[AsyncSession], Awaitable[dict[str, Any]]] | None:
     """Return an async callable ``(session) -> dict`` computing the phase's results, or None."""
+
+
+@hookspec
+def phase_outputs(phase: Phase) -> Callable[[AsyncSession], Awaitable[list[PhaseOutput]]] | None:
+    """Return an async callable ``(session) -> list[PhaseOutput]``: what the phase produced, for a later phase."""
 
 
 @hookspec

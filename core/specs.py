@@ -54,6 +54,24 @@ class MethodSpec:
 
 
 @dataclass(frozen=True)
+class PhaseOutput:
+    """One thing a phase produced (an idea, a proposal...), handed to a later phase of the same project.
+
+    ``key`` is stable within the phase (``"idea:42"``); ``title`` and ``description`` are multilingual dicts of
+    plain text (never HTML); ``score`` is the method's measure of support (e.g. reactions). Never carries who
+    wrote it: a later phase must not learn the author of an anonymous contribution.
+    """
+
+    key: str
+    title: dict[str, str]
+    description: dict[str, str] = field(default_factory=dict)
+    area_id: int | None = None
+    url: str | None = None
+    status: str | None = None
+    score: int = 0
+
+
+@dataclass(frozen=True)
 class ExportSpec:
     """A named export of a phase's data: ``rows`` is awaited with (session, phase) and yields header + rows."""
 
