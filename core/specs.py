@@ -50,7 +50,7 @@ class MethodSpec:
     icon: str = "●"
     actions: tuple[ActionSpec, ...] = ()
     config_labels: dict[str, Any] = field(default_factory=dict)
-    config_locked: Callable[[Any], Awaitable[Any]] | None = None
+    config_locked: Callable[[Any, Any], Awaitable[str | None]] | None = None  # (session, phase) -> reason
 
 
 @dataclass(frozen=True)
