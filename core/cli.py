@@ -238,8 +238,10 @@ def user_create(tenant_slug: str, email: str, name: str | None, role: str, verif
 
 def main() -> None:
     from core.i18n_tools import i18n_group
+    from core.notifications_cli import notifications_group
 
     cli.add_command(i18n_group)
+    cli.add_command(notifications_group)
     try:
         from core.plugins import Registry, build_plugin_manager
 
