@@ -25,7 +25,7 @@ from core.settings import RTL_LOCALES, SUPPORTED_LOCALES
 from core.specs import TranslationDomain
 
 CORE_LOCALE_DIR = Path(__file__).resolve().parent.parent / "i18n"
-CORE_DOMAIN = TranslationDomain("core", CORE_LOCALE_DIR)
+CORE_DOMAIN = TranslationDomain("core", CORE_LOCALE_DIR, (CORE_LOCALE_DIR.parent / "core",))
 
 _active_locale: ContextVar[str] = ContextVar("townhall_locale", default="en")
 _active_translations: ContextVar[NullTranslations | None] = ContextVar("townhall_translations", default=None)

@@ -31,3 +31,21 @@ async def test_pages_are_served_translated(client, tenant) -> None:
     assert response.status_code == 200
     assert "Projecten" in response.text
     assert 'lang="nl"' in response.text
+
+
+@pytest.mark.parametrize("domain", [d for d in DOMAINS if d.sources], ids=lambda d: d.domain)
+def test_template_is_current_with_the_sources(domain, tmp_path) -> None:
+    """A message added to code or templates but never extracted would ship untranslated: re-extract and compare."""
+    from babel.messages.pofile import read_po
+
+    from core.i18n_tools import extract, pot_path
+    from core.specs import TranslationDomain
+
+    fresh = TranslationDomain(domain.domain, tmp_path, domain.sources)
+    extract(fresh)
+    with pot_path(fresh).open("rb") as fh:
+        wanted = {m.id for m in read_po(fh) if m.id}
+    with pot_path(domain).open("rb") as fh:
+        committed = {m.id for m in read_po(fh) if m.id}
+    missing = sorted(str(m) for m in wanted - committed)
+    assert not missing, f"run `townhall i18n extract` and translate: {missing[:20]}"
