@@ -41,6 +41,14 @@ def permission_verdict(user: Any, action: str, phase: Any, item: Any) -> Any:
 
 
 @hookimpl
+def phase_outputs(phase: Any) -> Any:
+    """The phase's public ideas, for a later phase of the project (budgeting puts some on its ballot)."""
+    if getattr(phase, "method", None) != KEY:
+        return None
+    return lambda session: services.phase_outputs(session, phase)
+
+
+@hookimpl
 def register_exports() -> list[Any]:
     return [
         ExportSpec("ideas", KEY, lazy_gettext("Ideas"), services.export_ideas),

@@ -19,7 +19,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import ALLOWED, Verdict, audit, denied, notifications, sanitize, utcnow
+from core import ALLOWED, PhaseOutput, Verdict, audit, denied, notifications, sanitize, utcnow
 from core import gettext as _
 from core.models import Area, Topic, User
 from core.multiloc import pick
@@ -38,6 +38,7 @@ from plugins.ideation.models import (
 )
 from plugins.ideation.schemas import IdeaInput, ListQuery
 from plugins.ideation.spec import DEFAULT_STATUS, SORTS, STATUSES
+from plugins.ideation.text import excerpt
 
 REACTION_KINDS = ("like", "dislike")
 
@@ -988,6 +989,30 @@ async def forget_user(session: AsyncSession, user: Any) -> None:
     for model in (IdeaReaction, CommentReaction, Follow):
         await session.execute(delete(model).where(model.user_id == user.id))
     await session.execute(delete(Report).where(Report.reporter_id == user.id))
+
+
+OUTPUT_DESCRIPTION_LIMIT = 4000
+
+
+async def phase_outputs(session: AsyncSession, phase: Any) -> list[PhaseOutput]:
+    """The ``phase_outputs`` hook: the phase's public ideas (not hidden, not withdrawn) for a later phase.
+
+    Best supported first (likes minus dislikes); the body as plain text; never the author, anonymous or not.
+    """
+    stmt = select(Idea).where(Idea.phase_id == phase.id, Idea.withdrawn_at.is_(None), Idea.hidden.is_(False))
+    ideas = (await session.scalars(stmt.order_by((Idea.like_count - Idea.dislike_count).desc(), Idea.id))).all()
+    return [
+        PhaseOutput(
+            key=f"idea:{idea.id}",
+            title={idea.language: idea.title},
+            description={idea.language: excerpt(idea.body, OUTPUT_DESCRIPTION_LIMIT)} if idea.body.strip() else {},
+            area_id=idea.area_id,
+            url=f"/p/{phase.id}/ideation/ideas/{idea.id}",
+            status=idea.status,
+            score=idea.like_count - idea.dislike_count,
+        )
+        for idea in ideas
+    ]
 
 
 def render_body(source: str) -> Any:
