@@ -58,8 +58,9 @@ class PhaseOutput:
     """One thing a phase produced (an idea, a proposal...), handed to a later phase of the same project.
 
     ``key`` is stable within the phase (``"idea:42"``); ``title`` and ``description`` are multilingual dicts of
-    plain text (never HTML); ``score`` is the method's measure of support (e.g. reactions). Never carries who
-    wrote it: a later phase must not learn the author of an anonymous contribution.
+    plain text (never HTML); ``status`` is the method's status label in the active language; ``score`` is the
+    method's measure of support (e.g. reactions). Never carries who wrote it: a later phase must not learn the
+    author of an anonymous contribution.
     """
 
     key: str

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ALLOWED, PhaseOutput, Verdict, audit, denied, notifications, sanitize, utcnow
 from core import gettext as _
+from core.i18n import current_locale
 from core.models import Area, Topic, User
 from core.multiloc import pick
 from core.web.errors import UserFacingError
@@ -997,10 +998,13 @@ OUTPUT_DESCRIPTION_LIMIT = 4000
 async def phase_outputs(session: AsyncSession, phase: Any) -> list[PhaseOutput]:
     """The ``phase_outputs`` hook: the phase's public ideas (not hidden, not withdrawn) for a later phase.
 
-    Best supported first (likes minus dislikes); the body as plain text; never the author, anonymous or not.
+    Best supported first (likes minus dislikes); the body as plain text; the status labelled in the reader's
+    language; never the author, anonymous or not.
     """
     stmt = select(Idea).where(Idea.phase_id == phase.id, Idea.withdrawn_at.is_(None), Idea.hidden.is_(False))
     ideas = (await session.scalars(stmt.order_by((Idea.like_count - Idea.dislike_count).desc(), Idea.id))).all()
+    locale = current_locale()
+    labels = await statuses(session, locale, locale) if ideas else {}
     return [
         PhaseOutput(
             key=f"idea:{idea.id}",
@@ -1008,7 +1012,7 @@ async def phase_outputs(session: AsyncSession, phase: Any) -> list[PhaseOutput]:
             description={idea.language: excerpt(idea.body, OUTPUT_DESCRIPTION_LIMIT)} if idea.body.strip() else {},
             area_id=idea.area_id,
             url=f"/p/{phase.id}/ideation/ideas/{idea.id}",
-            status=idea.status,
+            status=labels[idea.status].label if idea.status in labels else idea.status,
             score=idea.like_count - idea.dislike_count,
         )
         for idea in ideas
