@@ -34,10 +34,17 @@ class Budget(IdMixin, TenantScoped, Base):
 
 
 class Option(IdMixin, TenantScoped, Base):
-    """Something a budget may fund. ``code`` is its pabulib ``project_id`` (tie-breaks and exports use it)."""
+    """Something a budget may fund. ``code`` is its pabulib ``project_id`` (tie-breaks and exports use it).
+
+    An option taken from an earlier phase (core ``phase_outputs`` hook) remembers where it came from:
+    ``source_phase_id`` and the output's ``source_key`` (``idea:42``), UNIQUE per budget so one idea is offered once.
+    """
 
     __tablename__ = "budgeting_option"
-    __table_args__ = (UniqueConstraint("budget_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("budget_id", "code"),
+        UniqueConstraint("budget_id", "source_phase_id", "source_key"),
+    )
 
     phase_id: Mapped[int] = mapped_column(BigId, ForeignKey("phase.id", ondelete="CASCADE"), index=True)
     budget_id: Mapped[int] = mapped_column(BigId, ForeignKey("budgeting_budget.id", ondelete="CASCADE"), index=True)
@@ -49,6 +56,10 @@ class Option(IdMixin, TenantScoped, Base):
     image_path: Mapped[str | None] = mapped_column(String(255), default=None)
     position: Mapped[int] = mapped_column(default=0)
     extra: Mapped[dict] = mapped_column(default=dict)
+    source_phase_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("phase.id", ondelete="SET NULL"), default=None
+    )
+    source_key: Mapped[str | None] = mapped_column(String(80), default=None)
 
 
 class Cart(IdMixin, TenantScoped, Base):

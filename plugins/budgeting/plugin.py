@@ -40,8 +40,9 @@ def register_methods() -> list[Any]:
 @hookimpl
 def register_routes() -> list[Any]:
     from .controllers import router
+    from .handoff import router as handoff_router
 
-    return [router]
+    return [router, handoff_router]
 
 
 @hookimpl
