@@ -6,10 +6,13 @@ from dataclasses import fields
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core import phase_outputs, utcnow
 from core.models import Area, AuditEntry, Phase
+from plugins.budgeting import handoff
 from plugins.budgeting.handoff import token_of
 from plugins.budgeting.models import Ballot, Budget, Option
 from plugins.ideation.models import Idea
@@ -272,3 +275,40 @@ async def test_the_page_is_translated(client, factory, tenant) -> None:
     dutch = await client.get(f"/nl{w.page}", params={"source": w.ideation.id, "budget": w.budget.id})
     assert dutch.status_code == 200
     assert "Opties toevoegen uit een eerdere fase" in dutch.text
+
+
+async def test_the_database_refuses_the_same_source_twice_per_budget(factory, tenant) -> None:
+    w = await world(factory, tenant, await factory.user(tenant))
+    key = f"idea:{w.ideas['trees'].id}"
+    with pytest.raises(IntegrityError):
+        async with factory.db.session(tenant.id, write=True) as session:
+            for code in ("a", "b"):
+                session.add(
+                    Option(
+                        phase_id=w.budgeting.id,
+                        budget_id=w.budget.id,
+                        code=code,
+                        title={"en": "More trees"},
+                        cost=1,
+                        source_phase_id=w.ideation.id,
+                        source_key=key,
+                    )
+                )
+            await session.flush()
+
+
+async def test_a_race_lost_to_another_request_is_a_clear_409(client, factory, tenant, csrf, monkeypatch) -> None:
+    """Two staff members adding the same idea at once: the check passes for both, the UNIQUE constraint decides."""
+    w = await world(factory, tenant, await factory.user(tenant))
+    await staff(factory, client, tenant, w)
+    headers = await csrf(client)
+    first = await client.post(w.page, data=w.form({"trees": "10"}), headers=headers, follow_redirects=False)
+    assert first.status_code == 303
+
+    async def nothing_taken(*args: Any) -> set[str]:
+        return set()
+
+    monkeypatch.setattr(handoff, "taken_keys", nothing_taken)
+    second = await client.post(w.page, data=w.form({"lights": "5", "trees": "10"}), headers=headers)
+    assert second.status_code == 409 and "added to this budget meanwhile" in second.text
+    assert [o.source_key for o in await options_of(factory, tenant, w.budget.id)] == [f"idea:{w.ideas['trees'].id}"]
