@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core import i18n
 from core.accounts import create_user
 from core.appstate import AppState
 from core.db.base import utcnow
@@ -72,6 +73,17 @@ ROLES = [
     ("resident", "resident", False),
     ("verified", "resident", True),
 ]
+
+
+def in_every_locale(app: AppState, tenant: Tenant, text: Any) -> dict[str, str]:
+    """A lazy (translatable) string rendered in each of the tenant's languages, for multilingual demo fields."""
+    result = {}
+    before = i18n.current_locale()
+    for code in tenant.locales:
+        i18n.activate(code, app.catalogs.get(code))
+        result[code] = str(text)
+    i18n.activate(before, app.catalogs.get(before))
+    return result
 
 
 async def _seed_phase(app: AppState, session: Any, tenant: Tenant, project: Project, phase: Phase) -> None:
@@ -144,7 +156,7 @@ async def _seed_tenant(app: AppState, session: Any, tenant: Tenant, password: st
         session.add(ProjectModerator(project_id=project.id, user_id=users["moderator"].id))
         phase = Phase(
             project_id=project.id,
-            title={"en": label, "nl": label},
+            title=in_every_locale(app, tenant, spec.label),
             description={"en": "Open now: take part!", "nl": "Nu open: doe mee!"},
             method=method,
             config={},
@@ -183,10 +195,10 @@ async def _seed_timeline_project(app: AppState, session: Any, tenant: Tenant, me
     starts = [now - timedelta(days=30), now - timedelta(days=2), now + timedelta(days=20)]
     ends = [now - timedelta(days=2), now + timedelta(days=20), now + timedelta(days=40)]
     for method, start, end in zip(order, starts, ends, strict=False):
-        label = str(app.registry.methods[method].label)
+        spec = app.registry.methods[method]
         phase = Phase(
             project_id=project.id,
-            title={"en": label},
+            title=in_every_locale(app, tenant, spec.label),
             description={},
             method=method,
             config={},
