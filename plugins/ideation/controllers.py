@@ -403,10 +403,18 @@ class IdeationController(Controller):
             message=_("Check the answer texts."),
         )
         if errors:
-            context = await self._idea_context(pctx, idea)
-            return render(request, "ideation/idea.html", status_code=422, flash=None, **{**context, "errors": errors})
+            return await self._idea_invalid(request, pctx, idea, errors)
         await services.set_status(pctx, idea, form.get("status"), feedback or None)
         return redirect(request, f"{base_path(phase_id)}/ideas/{idea.id}?done=status")
+
+    async def _idea_invalid(
+        self, request: Request, pctx: Any, idea: Any, errors: FormErrors, **extra: Any
+    ) -> Response[str]:
+        """The idea page again with the form errors (422): one answer for every form posted from that page."""
+        context = await self._idea_context(pctx, idea)
+        return render(
+            request, "ideation/idea.html", status_code=422, flash=None, **{**context, "errors": errors, **extra}
+        )
 
     # ------------------------------------------------------------------ comments
 
@@ -424,14 +432,7 @@ class IdeationController(Controller):
         if form.has_nul:
             errors.add(field, _("Some text could not be accepted. Please check what you entered."))
         if errors:
-            context = await self._idea_context(pctx, idea)
-            return render(
-                request,
-                "ideation/idea.html",
-                status_code=422,
-                flash=None,
-                **{**context, "errors": errors, "comment_value": body},
-            )
+            return await self._idea_invalid(request, pctx, idea, errors, comment_value=body)
         comment = await services.add_comment(
             pctx, idea, body, parent_id=form.int("parent_id"), anonymous=form.flag("anonymous")
         )
