@@ -1,26 +1,125 @@
 """Townhall core. This module is the public API a plugin may import; everything else is internal.
 
-A plugin needs: ``hookimpl`` to implement hooks, the spec types to describe what it contributes, the declarative
-``Base`` and mixins for its tables, the request/phase contexts and permission verdicts, rendering and form helpers,
-i18n helpers, the domain-event type, ``plugin_lineage`` for its migrations and real-time channels (``publish``,
-``tenant_channel``, ``sse_response``, ``notify_user``), the hand-over between phases (``PhaseOutput``,
-``phase_outputs``). ``tests/dummy_method`` is written against nothing but this module; docs/writing_plugins.md
-walks through it.
+A plugin writes ``from core import ...`` and nothing else: never ``core.<submodule>`` and never another plugin
+(tests/test_plugin_imports.py checks every file under ``plugins/``, migrations included). What it finds here:
+
+- Hooks and manifests: ``hookimpl``; ``MethodSpec``, ``ActionSpec``, ``PhasePanel``, ``ExportSpec``,
+  ``StatSpec``, ``TranslationDomain``, ``MigrationLineage``, ``PERMISSION_LEVELS``.
+- Method configuration (the msgspec Struct the admin form is generated from): ``MultiLoc`` (a text per language of
+  the municipality) and ``MultiLocLines`` (lines per language) field types; ``ConfigError(lazy_gettext(...),
+  field=...)`` for a rule across fields raised in ``__post_init__``, shown to the admin in their language.
+- Tables: the declarative ``Base``, ``IdMixin``, ``TenantScoped``, ``TimestampMixin``, the column types ``BigId``,
+  ``UTCDateTime`` (aware UTC datetimes) and ``JsonDoc`` (JSON, JSONB on PostgreSQL), ``utcnow``,
+  ``TenantScopeError``; core rows a plugin reads or links to: ``Tenant``, ``User``, ``Project``, ``Phase``,
+  ``Area``, ``Topic``, ``AuditEntry``, ``Notification``.
+- Migrations: ``plugin_lineage(key, folder)`` for ``register_migrations``; ``run_env()`` is the whole body of a
+  lineage's ``migrations/env.py``.
+- Requests and phases: ``Ctx``/``RequestContext``, ``PhaseContext`` and ``phase_context`` (404 for another tenant's
+  or method's phase), ``PhaseState``/``phase_state``, ``decode_config`` (a phase's stored config as the method's
+  Struct, defaults when it does not decode).
+- Permissions: ``Verdict``, ``ALLOWED``, ``denied(reason)``, ``REASONS``.
+- Rate limits (docs/writing_plugins.md, "Rate limits"): ``RateLimit`` and ``Rate`` (declared on an ``ActionSpec``
+  as ``rate_limit=`` / ``step_limits=``), the presets ``POSTING``, ``EDITING``, ``COMMENTING``, ``REACTING``,
+  ``FOLLOWING``, ``REPORTING``, ``CHOOSING``, ``SUBMITTING``, ``UNLIMITED``; ``await pctx.attempt(action,
+  step=None)`` counts a write before doing it; ``rate_limit(ctx, key, limit)`` for a write outside a phase;
+  ``RateLimited`` (the 429 they raise).
+- Web: ``render``, ``redirect``, ``is_htmx``, ``UserFacingError`` (a 4xx in the user's language), ``Form``,
+  ``FormErrors``, ``read_form``, ``invalid``, ``multiloc_or_error`` (one multilingual form field, cleaned),
+  the guards ``signed_in`` and ``admin_only``, ``table_download`` (CSV/XLSX), ``framing_headers(origin)`` (the
+  headers of a page that embeds one https origin in an iframe).
+- Languages and money: ``gettext``, ``lazy_gettext``, ``ngettext``, ``current_locale``, ``format_money``,
+  ``currency_digits``, ``pick_locale_text`` (best text of a ``{locale: text}`` dict, as a ``Localised``; ``pick``
+  is the same function under its older name).
+- Events and real time: ``DomainEvent``; ``publish``, ``tenant_channel``, ``sse_response``, ``notify_user``,
+  ``live_slot`` (cap a person's open live streams across workers),
+  ``ChannelError``.
+- Participation primitives on any item of any method (docs/participation.md): ``ItemKind``,
+  ``ParticipationRules``, ``ItemView``/``item_view``/``item_views`` (a list's items), ``reaction_counts``,
+  ``comment_counts``, ``reaction_total``/``comment_total`` (correlated subqueries to sort or score a list),
+  ``follow_item``, ``COMMENT_KIND``; the rows, for a method's exports, insights and demo data: ``Comment``,
+  ``Reaction``, ``Follow``, ``Report``, ``StatusChange``.
+- Background work and retention: ``JobSpec`` (periodic or one-off jobs for ``register_jobs``), ``JobContext``,
+  ``enqueue``, ``RetentionResult`` (what a ``retention`` hook purged or anonymised).
+- Offline input (docs/imports.md): ``ImportSpec``, ``ImportColumn``, ``ImportContext``, ``RowError``, ``import_path``.
+- Hand-over between phases: ``PhaseOutput``, ``phase_outputs``, ``has_phase_outputs``.
+- Public JSON API (docs/api.md): ``ApiQuery``, ``ApiPage`` and ``id_page`` for the ``public_api`` hook.
+- Concurrency class test (core/concurrency.py): ``ConcurrencyCase``, ``ConcurrencyRequest`` for
+  ``register_concurrency_cases``; ``participation_cases`` (the core primitives' cases on an item kind).
+- Namespaces of helper functions, used as ``audit.record(...)``: ``audit`` (the municipality's audit log),
+  ``exports`` (downloads), ``uploads`` (checked image uploads), ``sanitize`` (the rich-text allowlist),
+  ``notifications`` (residents' notifications), ``multiloc`` (multilingual dicts), ``mixing`` (rows whose heap
+  order and writing transaction must say nothing: ``mixing.cover`` / ``mixing.rewrite_shuffled``, for secret
+  ballots and anonymous responses — docs/writing_plugins.md, section 4).
+- Mail in the reader's language: ``recipient_language(app.catalogs, locale)`` (a context manager: gettext
+  translates in ``locale`` while a mail is composed, e.g. in a job).
+
+``tests/dummy_method`` is written against nothing but this module; docs/writing_plugins.md walks through it.
 """
 
+from core import audit, exports, mixing, multiloc, notifications, sanitize, uploads
+from core.api.types import ApiPage, ApiQuery, id_page
+from core.concurrency import ConcurrencyCase, ConcurrencyRequest, participation_cases
+from core.config_forms import ConfigError, MultiLoc, MultiLocLines
 from core.context import Ctx, RequestContext
-from core.db.base import Base, BigId, IdMixin, TenantScoped, TimestampMixin, utcnow
+from core.db.base import Base, BigId, IdMixin, JsonDoc, TenantScoped, TimestampMixin, UTCDateTime, utcnow
 from core.db.scoping import TenantScopeError
 from core.exports import table_download
 from core.handoff import has_phase_outputs, phase_outputs
 from core.hookspecs import hookimpl
-from core.i18n import format_money, gettext, lazy_gettext, ngettext
-from core.migrate import plugin_lineage
-from core.models import AuditEntry, Notification, Phase, Project, Tenant, User
+from core.i18n import currency_digits, current_locale, format_money, gettext, lazy_gettext, ngettext
+from core.imports import ImportColumn, ImportContext, ImportSpec, RowError, import_path
+from core.jobs import JobContext, JobSpec, enqueue
+from core.jobs.retention import RetentionResult
+from core.live_slots import live_slot
+from core.mail import recipient_language
+from core.migrate import plugin_lineage, run_env
+from core.models import (
+    Area,
+    AuditEntry,
+    Comment,
+    Follow,
+    Notification,
+    Phase,
+    Project,
+    Reaction,
+    Report,
+    StatusChange,
+    Tenant,
+    Topic,
+    User,
+)
+from core.multiloc import Localised, pick
+from core.participation.api import (
+    COMMENT_KIND,
+    ItemKind,
+    ItemView,
+    ParticipationRules,
+    comment_counts,
+    comment_total,
+    follow_item,
+    item_view,
+    item_views,
+    reaction_counts,
+    reaction_total,
+)
 from core.permissions import ALLOWED, REASONS, Verdict, denied
 from core.phases import PhaseState, phase_state
-from core.projects import PhaseContext, phase_context
+from core.projects import PhaseContext, decode_config, phase_context
+from core.ratelimits import (
+    CHOOSING,
+    COMMENTING,
+    EDITING,
+    FOLLOWING,
+    POSTING,
+    REACTING,
+    REPORTING,
+    SUBMITTING,
+    UNLIMITED,
+    Rate,
+    RateLimit,
+)
 from core.realtime import ChannelError, notify_user, publish, sse_response, tenant_channel
+from core.security import framing_headers
 from core.specs import (
     PERMISSION_LEVELS,
     ActionSpec,
@@ -33,67 +132,139 @@ from core.specs import (
     StatSpec,
     TranslationDomain,
 )
+from core.throttle import RateLimited, rate_limit
 from core.web.errors import UserFacingError
-from core.web.forms import Form, FormErrors, invalid, read_form
+from core.web.forms import Form, FormErrors, invalid, multiloc_or_error, read_form
 from core.web.guards import admin_only, signed_in
 from core.web.render import is_htmx, redirect, render
 
+pick_locale_text = pick
+
 __all__ = [
     "ALLOWED",
+    "CHOOSING",
+    "COMMENTING",
+    "COMMENT_KIND",
+    "EDITING",
+    "FOLLOWING",
     "PERMISSION_LEVELS",
+    "POSTING",
+    "REACTING",
     "REASONS",
+    "REPORTING",
+    "SUBMITTING",
+    "UNLIMITED",
     "ActionSpec",
+    "ApiPage",
+    "ApiQuery",
+    "Area",
     "AuditEntry",
     "Base",
     "BigId",
     "ChannelError",
+    "Comment",
+    "ConcurrencyCase",
+    "ConcurrencyRequest",
+    "ConfigError",
     "Ctx",
     "DomainEvent",
     "ExportSpec",
+    "Follow",
     "Form",
     "FormErrors",
     "IdMixin",
+    "ImportColumn",
+    "ImportContext",
+    "ImportSpec",
+    "ItemKind",
+    "ItemView",
+    "JobContext",
+    "JobSpec",
+    "JsonDoc",
+    "Localised",
     "MethodSpec",
     "MigrationLineage",
+    "MultiLoc",
+    "MultiLocLines",
     "Notification",
+    "ParticipationRules",
     "Phase",
     "PhaseContext",
     "PhaseOutput",
     "PhasePanel",
     "PhaseState",
     "Project",
+    "Rate",
+    "RateLimit",
+    "RateLimited",
+    "Reaction",
+    "Report",
     "RequestContext",
+    "RetentionResult",
+    "RowError",
     "StatSpec",
+    "StatusChange",
     "Tenant",
     "TenantScopeError",
     "TenantScoped",
     "TimestampMixin",
+    "Topic",
     "TranslationDomain",
+    "UTCDateTime",
     "User",
     "UserFacingError",
     "Verdict",
     "admin_only",
+    "audit",
+    "comment_counts",
+    "comment_total",
+    "currency_digits",
+    "current_locale",
+    "decode_config",
     "denied",
+    "enqueue",
+    "exports",
+    "follow_item",
     "format_money",
+    "framing_headers",
     "gettext",
     "has_phase_outputs",
     "hookimpl",
+    "id_page",
+    "import_path",
     "invalid",
     "is_htmx",
+    "item_view",
+    "item_views",
     "lazy_gettext",
+    "live_slot",
+    "mixing",
+    "multiloc",
+    "multiloc_or_error",
     "ngettext",
+    "notifications",
     "notify_user",
+    "participation_cases",
     "phase_context",
     "phase_outputs",
     "phase_state",
+    "pick",
+    "pick_locale_text",
     "plugin_lineage",
     "publish",
+    "rate_limit",
+    "reaction_counts",
+    "reaction_total",
     "read_form",
+    "recipient_language",
     "redirect",
     "render",
+    "run_env",
+    "sanitize",
     "signed_in",
     "sse_response",
     "table_download",
     "tenant_channel",
+    "uploads",
     "utcnow",
 ]

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.base import utcnow
 from core.models import Area, AuditEntry, AuthSession, EmailToken, Notification, RateLimitHit, User
-from core.passwords import MIN_PASSWORD_LENGTH, hash_password, new_token, token_hash, verify_password
+from core.passwords import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    is_common_password,
+    new_token,
+    token_hash,
+    verify_password,
+)
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
 TOKEN_LIFETIME = {"confirm": timedelta(days=3), "reset": timedelta(hours=2), "email": timedelta(days=1)}
@@ -41,6 +49,8 @@ def check_password(password: str) -> str:
         raise AccountError("password", "password_too_short")
     if len(password) > 1024 or "\x00" in password:
         raise AccountError("password", "invalid_password")
+    if is_common_password(password):
+        raise AccountError("password", "common_password")
     return password
 
 
@@ -94,6 +104,11 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> User
     if not verify_password(user.password_hash if user else None, password):
         return None
     return user
+
+
+def sign_in_blocked(user: User) -> bool:
+    """A ban set with "also block signing in" that still lasts (the lighter ban only stops posting)."""
+    return bool(user.sign_in_banned) and user.banned_until is not None and user.banned_until > utcnow()
 
 
 async def set_password(session: AsyncSession, user: User, password: str) -> None:
@@ -169,35 +184,66 @@ async def spend_tokens(session: AsyncSession, user: User, purpose: str) -> None:
     )
 
 
-async def rate_limited(
-    session: AsyncSession, buckets: list[str], limit: int, window_seconds: int, *, record: bool = True
-) -> bool:
-    """Count one attempt in each bucket; True when any bucket is over its limit for the window.
+async def lock_buckets(session: AsyncSession, buckets: list[str]) -> None:
+    """Serialise attempts on the same buckets until this transaction ends, so counting cannot interleave.
 
-    Kept in the database so every worker shares the count; old hits are pruned as we go. With ``record=False``
-    the buckets are only checked (login counts failed attempts only: ``record_attempts`` after a failure).
+    On PostgreSQL a transaction-scoped advisory lock per bucket (always taken in the same order, so two requests
+    cannot deadlock); SQLite already serialises writing requests at ``BEGIN IMMEDIATE``.
     """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    for name in sorted(set(buckets)):
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+@dataclass
+class Attempt:
+    """One counted attempt: ``over`` when a bucket was already full; ``hits`` are the rows that counted it."""
+
+    over: bool
+    hits: list[RateLimitHit] = field(default_factory=list)
+
+
+async def count_attempt(session: AsyncSession, buckets: list[str], limit: int, window_seconds: int) -> Attempt:
+    """Count one attempt in each bucket BEFORE the work it limits, atomically across workers.
+
+    The buckets are locked, counted and the attempt recorded in one go, so 30 parallel requests against a limit of
+    10 see 0..29 and only 10 pass. Kept in the database so every worker shares the count; old hits are pruned as
+    we go. A refused attempt is not recorded (it did no work).
+    """
+    await lock_buckets(session, buckets)
     since = utcnow() - timedelta(seconds=window_seconds)
-    await session.execute(delete(RateLimitHit).where(RateLimitHit.created_at < since))
-    over = False
-    for bucket in buckets:
+    await session.execute(
+        delete(RateLimitHit)
+        .where(RateLimitHit.bucket.in_([name[:200] for name in buckets]), RateLimitHit.created_at < since)
+        .execution_options(synchronize_session=False)
+    )  # only these buckets: others (participation limits, core.throttle) have windows of their own
+    for name in buckets:
         count = await session.scalar(
             select(func.count())
             .select_from(RateLimitHit)
-            .where(RateLimitHit.bucket == bucket[:200], RateLimitHit.created_at >= since)
+            .where(RateLimitHit.bucket == name[:200], RateLimitHit.created_at >= since)
         )
         if (count or 0) >= limit:
-            over = True
-        if record:
-            session.add(RateLimitHit(bucket=bucket[:200]))
+            return Attempt(over=True)
+    hits = [RateLimitHit(bucket=name[:200]) for name in buckets]
+    session.add_all(hits)
     await session.flush()
-    return over
+    return Attempt(over=False, hits=hits)
 
 
-async def record_attempts(session: AsyncSession, buckets: list[str]) -> None:
-    for bucket in buckets:
-        session.add(RateLimitHit(bucket=bucket[:200]))
+async def withdraw_attempt(session: AsyncSession, attempt: Attempt) -> None:
+    """Take back an attempt that turned out not to count (the right password: only failures are limited)."""
+    for hit in attempt.hits:
+        await session.delete(hit)
     await session.flush()
+
+
+async def rate_limited(session: AsyncSession, buckets: list[str], limit: int, window_seconds: int) -> bool:
+    """Count one request in each bucket; True when a bucket was already full (refuse it)."""
+    return (await count_attempt(session, buckets, limit, window_seconds)).over
 
 
 def bucket(kind: str, tenant_id: int, value: str) -> str:

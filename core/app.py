@@ -7,31 +7,38 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXRequest
 from litestar.static_files import create_static_files_router
 
 from core import migrate
+from core.api import routes as api_routes
 from core.appstate import AppState
 from core.context import URL_LOCALE_KEY, RequestContext, request_context, run_in_context
+from core.csrf import csrf_middleware
 from core.db.engine import Database
 from core.i18n import Catalogs
+from core.imports import web as imports_web
+from core.jobs import runtime_for
 from core.mail import Mailer
+from core.participation import routes as participation_routes
 from core.plugins import Registry, build_plugin_manager
+from core.ratelimits import parse_overrides
 from core.realtime import Realtime
 from core.security import with_security_headers
-from core.settings import SUPPORTED_LOCALES, Settings, settings_from_env
+from core.settings import JOB_MODES, SUPPORTED_LOCALES, Settings, settings_from_env
 from core.templating import build_environment
-from core.web import accounts, admin, errors, events, health, public
+from core.web import accounts, admin, changes, embed, errors, events, health, public
 
 log = logging.getLogger("townhall")
-ROOT = Path(__file__).resolve().parent.parent
 CORE_STATIC = Path(__file__).resolve().parent / "static"
-VENDOR_DIRS = [ROOT / "node_modules" / "htmx.org" / "dist", ROOT / "node_modules" / "htmx-ext-sse" / "dist"]
+VENDOR_DIRS = [CORE_STATIC / "vendor"]  # pinned npm files, copied there by scripts/setup.sh (and so into a wheel)
 
 
 class SchemaNotCurrent(RuntimeError):
@@ -50,8 +57,9 @@ class TownhallApp(Litestar):
         head, _, rest = path[1:].partition("/")
         if head in SUPPORTED_LOCALES:
             scope = {**scope, "path": "/" + rest, "raw_path": ("/" + rest).encode(), URL_LOCALE_KEY: head}
-        send = with_security_headers(send, hsts=state.settings.secure_cookies)
-        if scope["path"].startswith("/static/"):
+        static = scope["path"].startswith("/static/")
+        send = with_security_headers(send, hsts=state.settings.secure_cookies, dynamic=not static)
+        if static:
             await super().__call__(scope, receive, send)
             return
         await run_in_context(state, scope, receive, send, super().__call__)
@@ -77,6 +85,14 @@ async def check_schema(app: Litestar) -> None:
         raise SchemaNotCurrent(f"database schema is not current for {', '.join(stale)}: run `townhall db upgrade`")
 
 
+async def start_jobs(app: Litestar) -> None:
+    await app.state.townhall.jobs.start()
+
+
+async def stop_jobs(app: Litestar) -> None:
+    await app.state.townhall.jobs.stop()
+
+
 async def dispose(app: Litestar) -> None:
     await app.state.townhall.db.dispose()
 
@@ -86,6 +102,10 @@ def create_app(settings: Settings | None = None) -> TownhallApp:
     pm = build_plugin_manager(
         settings.plugins, load_entry_points=settings.load_entry_points, only=settings.only_plugins
     )
+    if settings.jobs not in JOB_MODES:
+        raise ValueError(f"TOWNHALL_JOBS must be one of {', '.join(JOB_MODES)}, not {settings.jobs!r}")
+    if settings.jobs == "saq" and not settings.redis_url:
+        raise ValueError("TOWNHALL_JOBS=saq needs REDIS_URL (the queue lives in Redis)")
     registry = Registry.gather(pm)
     state = AppState(
         settings=settings,
@@ -95,7 +115,9 @@ def create_app(settings: Settings | None = None) -> TownhallApp:
         templates=build_environment(registry.templates, settings.template_override_dir),
         mailer=Mailer(settings),
         realtime=Realtime(settings),
+        rate_limits=parse_overrides(settings.rate_limits),  # a typo stops the app here, not at the first post
     )
+    state.jobs = runtime_for(state)
     if settings.workers > 1 and not settings.redis_url:
         log.warning("%d workers but no REDIS_URL: live updates reach only clients of the same worker", settings.workers)
     static_routers = [create_static_files_router(path="/static/core", directories=[CORE_STATIC], name="core_static")]
@@ -109,32 +131,39 @@ def create_app(settings: Settings | None = None) -> TownhallApp:
     app = TownhallApp(
         route_handlers=[
             *public.routes,
+            *embed.routes,
+            *changes.routes,
             *accounts.routes,
             *admin.routes,
+            *participation_routes.routes,
             *health.routes,
             *events.routes,
+            *imports_web.routes,
             *static_routers,
             *registry.routes,
+            api_routes.router,
         ],
         dependencies={"ctx": Provide(provide_ctx, sync_to_thread=False)},
         guards=[require_tenant],
         request_class=HTMXRequest,
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="csrftoken",
-            header_name="x-csrftoken",
-            cookie_secure=settings.secure_cookies,
-            cookie_samesite="lax",
-            cookie_httponly=False,
-            exclude=["/healthz"],
-        ),
+        middleware=[csrf_middleware],  # bound to tenant and session (core/csrf.py), not Litestar's double submit
         allowed_hosts=settings.allowed_hosts if settings.allowed_hosts != ["*"] else None,
         exception_handlers=errors.handlers,
+        before_request=errors.refuse_unusable_targets,
         request_max_body_size=settings.max_request_bytes,
         plugins=[state.realtime.plugin],
-        on_startup=[check_schema],
-        on_shutdown=[dispose],
+        on_startup=[check_schema, start_jobs],
+        on_shutdown=[stop_jobs, dispose],
         debug=settings.debug,
+        # Only the JSON API is documented (its router says include_in_schema=True); HTML pages never are.
+        include_in_schema=False,
+        openapi_config=OpenAPIConfig(
+            title="Townhall public API",
+            version="1",
+            path=f"{api_routes.PREFIX}/schema",
+            render_plugins=[JsonRenderPlugin()],
+            components=Components(security_schemes={"token": SecurityScheme(type="http", scheme="bearer")}),
+        ),
     )
     app.state.townhall = state
     return app

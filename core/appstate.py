@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
@@ -13,6 +13,7 @@ from core.db.engine import Database
 from core.i18n import Catalogs
 from core.mail import Mailer
 from core.plugins import Registry
+from core.ratelimits import RateLimit
 from core.realtime import Realtime
 from core.settings import Settings
 from core.specs import DomainEvent
@@ -29,6 +30,8 @@ class AppState:
     templates: jinja2.Environment
     mailer: Mailer
     realtime: Realtime | None = None  # core/realtime.py: channels for server-sent events
+    jobs: Any = None  # core/jobs: the runtime started with the app (in-process scheduler, SAQ enqueuer or none)
+    rate_limits: dict[str, RateLimit] = field(default_factory=dict)  # operators' overrides, read at start
 
     @property
     def pm(self) -> Any:

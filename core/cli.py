@@ -30,6 +30,18 @@ def cli() -> None:
     )
 
 
+def proxy_options() -> dict[str, object]:
+    """Client addresses come from X-Forwarded-For only when sent by a proxy listed in TOWNHALL_TRUSTED_PROXIES.
+
+    Default: no proxy is trusted, so a visitor cannot pick their own address (and dodge per-IP rate limits) by
+    sending the header. Behind a reverse proxy, list its addresses (comma-separated IPs or networks).
+    """
+    trusted = os.environ.get("TOWNHALL_TRUSTED_PROXIES", "").strip()
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
+
+
 def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -39,7 +51,7 @@ def serve(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers if workers > 1 else None,
-        proxy_headers=True,
+        **proxy_options(),  # type: ignore[arg-type]
         timeout_graceful_shutdown=3,  # open SSE streams would otherwise hold a shutdown or restart forever
         timeout_worker_healthcheck=30,  # a worker importing the app on a busy machine is slow, not hung
     )
@@ -92,6 +104,21 @@ def run(host: str, port: int, workers: int | None) -> None:
         raise click.UsageError("several workers need a shared TOWNHALL_SECRET_KEY")
     os.environ["TOWNHALL_WORKERS"] = str(workers)  # the workers' settings see how many they are
     serve(host, port, workers)
+
+
+@cli.command(help="Run the background jobs on SAQ (REDIS_URL): cron jobs from the plugins, enqueued one-off jobs.")
+@click.option("--concurrency", default=4, show_default=True, help="Jobs run at once by this worker.")
+def worker(concurrency: int) -> None:
+    # Web workers started with TOWNHALL_JOBS=saq only enqueue; run one or more of these next to them. Several
+    # workers are safe: every run is claimed in the database (job_run) before it starts.
+    if not os.environ.get("REDIS_URL"):
+        raise click.UsageError("`townhall worker` needs REDIS_URL (SAQ keeps its queue in Redis)")
+    from core.jobs.saq_runner import build_worker
+
+    state = _app_state(jobs="saq")
+    jobs = ", ".join(sorted(state.registry.jobs)) or "none"
+    click.echo(f"townhall worker on {state.settings.jobs_queue!r}; jobs: {jobs}")
+    asyncio.run(build_worker(state, concurrency=concurrency).start())
 
 
 @cli.group(help="Database schema (Alembic lineages of the core and each plugin).")
@@ -234,6 +261,32 @@ def user_create(tenant_slug: str, email: str, name: str | None, role: str, verif
     except AccountError as exc:
         raise click.BadParameter(exc.code, param_hint=exc.field) from exc
     click.echo(f"created {role} {email}")
+
+
+@cli.group(help="Participation method packages written outside this repository.")
+def plugin() -> None:
+    pass
+
+
+@plugin.command("new", help="Write a working method package KEY (installable, passing the conformance suite).")
+@click.argument("key")
+@click.option(
+    "--dir",
+    "parent",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder in which the package folder KEY is created.",
+)
+def plugin_new(key: str, parent: Path) -> None:
+    from core.scaffold import ScaffoldError, generate
+
+    try:
+        target = generate(key, parent)
+    except ScaffoldError as exc:
+        raise click.BadParameter(str(exc), param_hint="KEY") from exc
+    click.echo(f"created {target}")
+    click.echo(f"next: pip install -e {target}, then run pytest in it; see docs/writing_plugins.md")
 
 
 def main() -> None:

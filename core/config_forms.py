@@ -4,7 +4,15 @@
 template ``admin/_config_fields.html`` renders: ``bool`` → checkbox, ``int``/``float`` → number input with the bounds
 of ``msgspec.Meta(ge=, le=, gt=, lt=)``, ``str`` → text, ``Literal[...]``/``Enum`` → select, ``list`` of a Literal
 or Enum → checkboxes, ``list[str]``/``list[int]`` → one value per line, ``X | None`` → may be left empty, nested
-Structs → fieldset. Fields of any other type are not shown and keep their stored value.
+Structs → fieldset, ``MultiLoc`` → one text input per language of the municipality, ``MultiLocLines`` → one
+textarea (a value per line) per language. Fields of any other type are not shown and keep their stored value.
+
+A multilingual field is read for the tenant's ``locales`` only (passed by the caller; without them such fields are
+not shown and keep their stored value): texts are stripped, empty ones dropped, NUL refused, each text at most
+``MAX_TEXT`` characters and each language at most ``MAX_LINES`` lines.
+
+Rules across fields live in the Struct's ``__post_init__``: raise ``ConfigError(lazy_gettext("..."), field="b")``
+and the admin sees that message, in their language, next to the field (or above the settings without ``field``).
 
 ``parse_config`` reads the submitted form back: every field is checked on its own so each error is a translated
 message next to its field, then the whole dict goes through ``msgspec.convert`` (the Struct stays the authority).
@@ -17,8 +25,9 @@ becomes the field's hint.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import msgspec
 from markupsafe import Markup
@@ -27,6 +36,29 @@ from core.i18n import gettext as _
 
 MAX_TEXT = 2000
 MAX_LINES = 200
+_MULTILOC = "townhall_multiloc"
+
+MultiLoc = Annotated[dict[str, str], msgspec.Meta(extra={_MULTILOC: "text"})]
+"""A config field written in each language of the municipality: ``{locale: text}``; use ``= {}`` as default."""
+
+MultiLocLines = Annotated[dict[str, list[str]], msgspec.Meta(extra={_MULTILOC: "lines"})]
+"""A list of lines per language (e.g. answer options): ``{locale: [line, ...]}``; use ``= {}`` as default."""
+
+
+class ConfigError(ValueError):
+    """A rule across config fields, broken: raise it from the config Struct's ``__post_init__``.
+
+    ``message`` should be a ``lazy_gettext`` string, so the admin reads it in their language; ``field`` is the
+    dotted path (relative to the Struct that raises) of the field to show it next to, or None for the whole form.
+    """
+
+    def __init__(self, message: Any, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class FormLike(Protocol):
@@ -41,7 +73,7 @@ class ConfigField:
 
     name: str  # the form field name and element id, e.g. "config.limits.max"
     path: str  # the dotted path inside the config, e.g. "limits.max"
-    kind: str  # checkbox | number | text | select | checkboxes | lines | fieldset
+    kind: str  # checkbox | number | text | select | checkboxes | lines | fieldset | multiloc | multiloc_lines
     label: str
     value: Any = None
     hint: str | None = None
@@ -52,6 +84,17 @@ class ConfigField:
     max_length: int | None = None
     options: list[tuple[str, str]] = field(default_factory=list)
     children: list[ConfigField] = field(default_factory=list)
+    locales: list[str] = field(default_factory=list)  # multiloc kinds: one control per locale, named "<name>.<code>"
+
+    @property
+    def multiline(self) -> bool:
+        return self.kind == "multiloc_lines"
+
+    def control_names(self) -> list[str]:
+        """The form field names this control submits (a multilingual field submits one per locale)."""
+        if self.kind.startswith("multiloc"):
+            return [f"{self.name}.{code}" for code in self.locales]
+        return [self.name]
 
     @property
     def attrs(self) -> Markup:
@@ -77,16 +120,18 @@ class _Shape:
     title: str | None = None
     description: str | None = None
     supported: bool = True
+    multiloc: str | None = None  # "text" | "lines" for MultiLoc / MultiLocLines
 
 
 def _shape(t: Any) -> _Shape:
-    title = description = None
+    title = description = multiloc = None
     optional = False
     while True:
         if isinstance(t, msgspec.inspect.Metadata):
             extra = t.extra_json_schema or {}
             title = title or extra.get("title")
             description = description or extra.get("description")
+            multiloc = multiloc or (t.extra or {}).get(_MULTILOC)
             t = t.type
             continue
         if isinstance(t, msgspec.inspect.UnionType):
@@ -97,6 +142,9 @@ def _shape(t: Any) -> _Shape:
             t = rest[0]
             continue
         break
+    if multiloc is not None:
+        is_dict = isinstance(t, msgspec.inspect.DictType)
+        return _Shape(t, optional, title, description, supported=is_dict, multiloc=multiloc)
     supported = isinstance(
         t,
         (
@@ -172,17 +220,27 @@ def _default_of(f: Any) -> Any:
 
 
 def config_fields(
-    struct_type: Any, value: Any = None, *, labels: dict[str, Any] | None = None, prefix: str = "config"
+    struct_type: Any,
+    value: Any = None,
+    *,
+    labels: dict[str, Any] | None = None,
+    prefix: str = "config",
+    locales: Sequence[str] = (),
 ) -> list[ConfigField]:
-    """The form controls for ``struct_type``, filled with ``value`` (a Struct instance or its builtins dict)."""
-    return _fields(_struct_info(struct_type), _builtin_value(value), labels or {}, prefix, "")
+    """The form controls for ``struct_type``, filled with ``value`` (a Struct instance or its builtins dict).
+
+    ``locales`` are the municipality's languages, for ``MultiLoc``/``MultiLocLines`` fields.
+    """
+    return _fields(_struct_info(struct_type), _builtin_value(value), labels or {}, prefix, "", list(locales))
 
 
-def _fields(info: Any, values: dict[str, Any], labels: dict[str, Any], prefix: str, base: str) -> list[ConfigField]:
+def _fields(
+    info: Any, values: dict[str, Any], labels: dict[str, Any], prefix: str, base: str, locales: list[str]
+) -> list[ConfigField]:
     out: list[ConfigField] = []
     for f in info.fields:
         shape = _shape(f.type)
-        if not shape.supported:
+        if not shape.supported or (shape.multiloc is not None and not locales):
             continue
         path = f"{base}{f.encode_name}"
         name = f"{prefix}.{path}"
@@ -195,8 +253,16 @@ def _fields(info: Any, values: dict[str, Any], labels: dict[str, Any], prefix: s
             "hint": shape.description,
             "optional": shape.optional,
         }
-        if isinstance(t, msgspec.inspect.StructType):
-            children = _fields(t, _builtin_value(current), labels, prefix, path + ".")
+        if shape.multiloc is not None:
+            texts = current if isinstance(current, dict) else {}
+            if shape.multiloc == "lines":
+                shown = {code: "\n".join(str(line) for line in texts.get(code) or []) for code in locales}
+            else:
+                shown = {code: str(texts.get(code) or "") for code in locales}
+            kind = "multiloc_lines" if shape.multiloc == "lines" else "multiloc"
+            out.append(ConfigField(kind=kind, value=shown, locales=locales, max_length=MAX_TEXT, **common))
+        elif isinstance(t, msgspec.inspect.StructType):
+            children = _fields(t, _builtin_value(current), labels, prefix, path + ".", locales)
             out.append(ConfigField(kind="fieldset", children=children, **common))
         elif isinstance(t, msgspec.inspect.BoolType) and not shape.optional:
             out.append(ConfigField(kind="checkbox", value=bool(current), **common))
@@ -237,20 +303,29 @@ def parse_config(
     current: Any = None,
     labels: dict[str, Any] | None = None,
     prefix: str = "config",
+    locales: Sequence[str] = (),
 ) -> tuple[Any, dict[str, str]]:
     """Read the generated form back into ``struct_type``: ``(instance, {})`` or ``(None, {field name: message})``.
 
     ``current`` (instance or builtins) supplies the values of fields the form cannot show, so they are kept.
+    A ``ConfigError`` (or another ``ValueError``) raised by a ``__post_init__`` comes back with its own message.
     """
     info = _struct_info(struct_type)
     errors: dict[str, str] = {}
-    data = _parse(info, form, _builtin_value(current), labels or {}, prefix, "", errors)
+    data = _parse(info, form, _builtin_value(current), labels or {}, prefix, "", errors, list(locales))
     if errors:
         return None, errors
     try:
         return msgspec.convert(data, struct_type), {}
     except msgspec.ValidationError as exc:
-        errors[_error_field(str(exc), prefix)] = _("This value is not valid.")
+        where = _error_field(str(exc), prefix)
+        cause = exc.__cause__
+        if isinstance(cause, ConfigError):
+            errors[f"{where}.{cause.field}" if cause.field else where] = str(cause.message)
+        elif isinstance(cause, ValueError) and str(cause):
+            errors[where] = str(cause)  # a __post_init__ rule that did not use ConfigError: its text as written
+        else:
+            errors[where] = _("This value is not valid.")
         return None, errors
 
 
@@ -273,20 +348,24 @@ def _parse(
     prefix: str,
     base: str,
     errors: dict[str, str],
+    locales: list[str],
 ) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for f in info.fields:
         shape = _shape(f.type)
         key = f.encode_name
-        if not shape.supported:
+        if not shape.supported or (shape.multiloc is not None and not locales):
             if key in values:
                 data[key] = values[key]
             continue
         path = f"{base}{key}"
         name = f"{prefix}.{path}"
         t = shape.core
+        if shape.multiloc is not None:
+            data[key] = _parse_multiloc(shape.multiloc == "lines", form, name, locales, errors)
+            continue
         if isinstance(t, msgspec.inspect.StructType):
-            data[key] = _parse(t, form, _builtin_value(values.get(key)), labels, prefix, path + ".", errors)
+            data[key] = _parse(t, form, _builtin_value(values.get(key)), labels, prefix, path + ".", errors, locales)
             continue
         if isinstance(t, msgspec.inspect.ListType):
             parsed_list = _parse_list(t, form, name, errors)
@@ -296,9 +375,8 @@ def _parse(
         if isinstance(t, msgspec.inspect.BoolType) and not shape.optional:
             data[key] = form.get(name) in {"1", "on", "true", "yes"}
             continue
-        raw = form.get(name)
-        if "\x00" in raw:
-            errors[name] = _("This text contains a character that is not allowed.")
+        raw = _read_text(form, name, errors)
+        if raw is None:
             continue
         if raw == "" and not isinstance(t, msgspec.inspect.StrType):
             if shape.optional:
@@ -382,13 +460,8 @@ def _parse_list(t: Any, form: FormLike, name: str, errors: dict[str, str]) -> li
         # Keep the declared order and drop duplicates, whatever order the browser sent.
         items: list[Any] = [v for v in choices if str(v) in picked]
     else:
-        raw = form.get(name)
-        if "\x00" in raw:
-            errors[name] = _("This text contains a character that is not allowed.")
-            return None
-        lines = [line.strip() for line in raw.splitlines() if line.strip()]
-        if len(lines) > MAX_LINES or any(len(line) > MAX_TEXT for line in lines):
-            errors[name] = _("This list is too long.")
+        lines = _read_lines(form, name, errors)
+        if lines is None:
             return None
         item_type = t.item_type
         while isinstance(item_type, msgspec.inspect.Metadata):
@@ -408,9 +481,75 @@ def _parse_list(t: Any, form: FormLike, name: str, errors: dict[str, str]) -> li
     return items
 
 
+def _read_text(form: FormLike, name: str, errors: dict[str, str]) -> str | None:
+    """A submitted text without NUL characters (PostgreSQL refuses them), else None and a message."""
+    raw = form.get(name)
+    if "\x00" in raw:
+        errors[name] = _("This text contains a character that is not allowed.")
+        return None
+    return raw
+
+
+def _read_lines(form: FormLike, name: str, errors: dict[str, str]) -> list[str] | None:
+    """The non-blank lines of a textarea, stripped and bounded, else None and a message."""
+    raw = _read_text(form, name, errors)
+    if raw is None:
+        return None
+    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    if len(lines) > MAX_LINES or any(len(line) > MAX_TEXT for line in lines):
+        errors[name] = _("This list is too long.")
+        return None
+    return lines
+
+
+def _parse_multiloc(lines: bool, form: FormLike, name: str, locales: list[str], errors: dict[str, str]) -> dict:
+    """``{locale: text}`` (or ``{locale: [line, ...]}``) for the tenant's locales only; blank languages left out."""
+    out: dict[str, Any] = {}
+    for code in locales:
+        field_name = f"{name}.{code}"
+        if lines:
+            found = _read_lines(form, field_name, errors)
+            if found:
+                out[code] = found
+            continue
+        raw = _read_text(form, field_name, errors)
+        text = (raw or "").strip()
+        if len(text) > MAX_TEXT:
+            errors[field_name] = _("Use at most %(max)s characters.", max=MAX_TEXT)
+        elif text:
+            out[code] = text
+    return out
+
+
+def label_paths(struct_type: Any) -> set[str]:
+    """Every dotted field path of a config Struct, nested Structs included: what ``config_labels`` keys may name
+    (before an optional ``:<value>``), for the form and for the conformance check alike."""
+    paths: set[str] = set()
+
+    def walk(info: Any, base: str) -> None:
+        for f in info.fields:
+            path = f"{base}{f.encode_name}"
+            paths.add(path)
+            core = _shape(f.type).core
+            if isinstance(core, msgspec.inspect.StructType):
+                walk(core, path + ".")
+
+    walk(_struct_info(struct_type), "")
+    return paths
+
+
 def to_stored(value: Any) -> dict[str, Any]:
     """The builtins form of a config (Enums as their values) as kept in ``Phase.config``."""
     return msgspec.to_builtins(value)
 
 
-__all__ = ["ConfigField", "config_fields", "parse_config", "to_stored"]
+__all__ = [
+    "ConfigError",
+    "ConfigField",
+    "MultiLoc",
+    "MultiLocLines",
+    "config_fields",
+    "label_paths",
+    "parse_config",
+    "to_stored",
+]

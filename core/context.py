@@ -15,7 +15,7 @@ from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 
 from litestar.di import NamedDependency
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.base import utcnow
@@ -55,6 +55,9 @@ class RequestContext:
         self.events: list[DomainEvent] = []
         # Set where the only writes are bookkeeping that must survive a refusal (rate-limit counts).
         self.commit_on_error = False
+        # The client address as the server sees it: uvicorn puts X-Forwarded-For here only for a proxy listed in
+        # TOWNHALL_TRUSTED_PROXIES (core.cli.proxy_options), so a visitor cannot choose it. Used by rate limits.
+        self.client_ip: str | None = None
         self._set_auth: str | None = None
         self._clear_auth = False
         self._visitor: str | None = None
@@ -95,6 +98,15 @@ class RequestContext:
                 await self.session.delete(found)
         self._clear_auth = True
         self.user = None
+
+    @property
+    def auth_binding(self) -> str:
+        """The signed-in session this browser holds once the response is sent ("" when anonymous); see core.csrf."""
+        if self._set_auth:
+            return token_hash(self._set_auth)
+        if self._clear_auth or self.user is None:
+            return ""
+        return token_hash(self.cookies.get(AUTH_COOKIE, ""))
 
     @property
     def visitor_id(self) -> str:
@@ -144,6 +156,8 @@ def _header(scope: dict[str, Any], wanted: bytes) -> str | None:
 async def resolve(app_state: AppState, scope: dict[str, Any], session: AsyncSession) -> RequestContext:
     """Tenant from host, user from cookie, locale from URL / user / Accept-Language / tenant default."""
     ctx = RequestContext(app=app_state, session=session, cookies=_cookies(scope), path=scope.get("path", "/"))
+    client = scope.get("client")
+    ctx.client_ip = str(client[0]) if client else None
     ctx.tenant = await tenant_for_host(session, _header(scope, b"host"))
     available = ["en"]
     if ctx.tenant is not None:
@@ -155,6 +169,8 @@ async def resolve(app_state: AppState, scope: dict[str, Any], session: AsyncSess
                 select(User)
                 .join(AuthSession, AuthSession.user_id == User.id)
                 .where(AuthSession.token_hash == token_hash(token), AuthSession.expires_at > utcnow())
+                # A ban that blocks signing in ends its sessions; this also covers a session started meanwhile.
+                .where(or_(User.sign_in_banned.is_(False), User.banned_until.is_(None), User.banned_until <= utcnow()))
             )
             ctx.user = await session.scalar(stmt)
     url_locale = scope.get(URL_LOCALE_KEY)

@@ -169,6 +169,9 @@ async def _seed_tenant(app: AppState, session: Any, tenant: Tenant, password: st
         await _seed_phase(app, session, tenant, project, phase)
     if len(methods) >= 1:
         await _seed_timeline_project(app, session, tenant, methods, now)
+    from core.demographics import demo as demographics_demo
+
+    await demographics_demo.seed(session, tenant, now.year)
 
 
 async def _seed_timeline_project(app: AppState, session: Any, tenant: Tenant, methods: list[str], now: Any) -> None:

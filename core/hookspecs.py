@@ -18,10 +18,17 @@ import pluggy
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from sqlalchemy import Select
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from core.api.types import ApiPage, ApiQuery
     from core.appstate import AppState
+    from core.concurrency import ConcurrencyCase
+    from core.imports import ImportSpec
+    from core.jobs.retention import RetentionResult
+    from core.jobs.spec import JobSpec
     from core.models import Phase, Project, Tenant, User
+    from core.participation.registry import ItemKind
     from core.permissions import Verdict
     from core.specs import (
         ActionSpec,
@@ -73,6 +80,15 @@ def phase_results(phase: Phase) -> Callable[[AsyncSession], Awaitable[dict[str, 
 
 
 @hookspec
+def public_api(phase: Phase) -> Callable[[AsyncSession, ApiQuery], Awaitable[ApiPage]] | None:
+    """Return an async callable ``(session, query) -> ApiPage``: the phase's public data for ``/api/v1``, or None.
+
+    Only what an anonymous visitor may see on the phase page right now: no hidden, draft or withdrawn items, no
+    results under embargo, never who wrote or chose what.
+    """
+
+
+@hookspec
 def phase_outputs(phase: Phase) -> Callable[[AsyncSession], Awaitable[list[PhaseOutput]]] | None:
     """Return an async callable ``(session) -> list[PhaseOutput]``: what the phase produced, for a later phase."""
 
@@ -80,6 +96,21 @@ def phase_outputs(phase: Phase) -> Callable[[AsyncSession], Awaitable[list[Phase
 @hookspec
 def register_exports() -> list[ExportSpec]:
     """Return ExportSpec objects: named tabular exports of a phase's data."""
+
+
+@hookspec
+def register_imports() -> list[ImportSpec]:
+    """Return ImportSpec objects: offline input (CSV/XLSX) a method accepts, keyed ``<method key>.<name>``.
+
+    The core serves upload, preview, column mapping, per-row errors and confirmation under
+    ``/p/{phase_id}/import/<key>`` for staff of phases of that method; see docs/imports.md.
+    """
+
+
+@hookspec
+def register_concurrency_cases() -> list[ConcurrencyCase]:
+    """Return ConcurrencyCase objects: the method's one-per-person writes and limited resources, which the core's
+    concurrency class test fires 50 times at once over two workers (see core/concurrency.py)."""
 
 
 @hookspec
@@ -100,6 +131,30 @@ def user_data(user: User) -> Callable[[AsyncSession], Awaitable[dict[str, Any]]]
 @hookspec
 def forget_user(user: User) -> Callable[[AsyncSession], Awaitable[None]] | None:
     """Return an async callable ``(session) -> None`` that removes or anonymises the user's data in this plugin."""
+
+
+@hookspec
+def participants(phase: Phase) -> Select | list[Select] | None:
+    """Return a SELECT of one column of user ids (or a list of them): who took part in the phase through this
+    method's own tables.
+
+    The core adds the people of the shared tables (comments, reactions) itself; the representativeness page unions
+    every answer in SQL, so the select is never run on its own.
+    """
+
+
+@hookspec
+def retention(phase: Phase) -> Callable[[AsyncSession], Awaitable[RetentionResult]] | None:
+    """Return an async callable ``(session) -> RetentionResult`` that purges or anonymises the phase's personal data.
+
+    Called once per phase by the core's ``core.retention`` job, ``phase.retention_days`` after the phase ended;
+    counts and results must stay what they were.
+    """
+
+
+@hookspec
+def register_jobs() -> list[JobSpec]:
+    """Return JobSpec objects: periodic jobs (``every`` seconds or ``cron``) and jobs run through ``enqueue``."""
 
 
 @hookspec
@@ -125,6 +180,11 @@ def register_templates() -> list[tuple[str, Path]]:
 @hookspec
 def register_static() -> list[tuple[str, Path]]:
     """Return (namespace, folder) pairs served under ``/static/<namespace>/``."""
+
+
+@hookspec
+def register_item_kinds() -> list[ItemKind]:
+    """Return ItemKind adapters (``<method key>.<noun>``): items residents may comment, react to, follow, report."""
 
 
 @hookspec

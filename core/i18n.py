@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,8 +24,19 @@ from babel.support import LazyProxy, NullTranslations, Translations
 from core.settings import RTL_LOCALES, SUPPORTED_LOCALES
 from core.specs import TranslationDomain
 
-CORE_LOCALE_DIR = Path(__file__).resolve().parent.parent / "i18n"
-CORE_DOMAIN = TranslationDomain("core", CORE_LOCALE_DIR, (CORE_LOCALE_DIR.parent / "core",))
+
+def core_locale_dir() -> Path:
+    """The core's catalogs: the checkout's top-level ``i18n/`` (what translators edit), else the copy an installed
+    wheel carries as ``core/_i18n`` (setup.py puts it there at build time; see tests/test_wheel.py)."""
+    package = Path(__file__).resolve().parent
+    checkout = package.parent
+    if (checkout / "pyproject.toml").exists() and (checkout / "i18n" / "core.pot").exists():
+        return checkout / "i18n"
+    return package / "_i18n"
+
+
+CORE_LOCALE_DIR = core_locale_dir()
+CORE_DOMAIN = TranslationDomain("core", CORE_LOCALE_DIR, (Path(__file__).resolve().parent,))
 
 _active_locale: ContextVar[str] = ContextVar("townhall_locale", default="en")
 _active_translations: ContextVar[NullTranslations | None] = ContextVar("townhall_translations", default=None)
@@ -154,12 +165,27 @@ def format_date(value: datetime, tz: str, locale: str, fmt: str = "long") -> str
     return dates.format_date(value.astimezone(ZoneInfo(tz)).date(), fmt, locale=locale)
 
 
+def format_duration(seconds: int, locale: str | None = None) -> str:
+    """A wait in words ("3 minutes", "3 Minuten"), rounded up to whole seconds, minutes, hours or days, so a
+    resident told when to try again is never told too early."""
+    seconds = max(1, int(seconds))
+    for size in (86400, 3600, 60):  # Babel switches to a unit once the value reaches two of it (threshold=2)
+        if seconds >= 2 * size:
+            seconds = -(-seconds // size) * size
+            break
+    return dates.format_timedelta(
+        timedelta(seconds=seconds), threshold=2, add_direction=False, locale=locale or current_locale()
+    )
+
+
 def format_number(value: int | float | Decimal, locale: str) -> str:
     return numbers.format_decimal(value, locale=locale)
 
 
 def format_percent(value: float, locale: str) -> str:
-    return numbers.format_percent(value, locale=locale, decimal_quantization=False)
+    """A share (0.125 → "12.5%") in the locale's pattern, with at most one decimal: 2/3 is "66.7%", not
+    "66.66666666666667%"; whole numbers stay whole ("30%")."""
+    return numbers.format_percent(round(value, 3), locale=locale, decimal_quantization=False)
 
 
 def currency_digits(currency: str) -> int:

@@ -1,4 +1,11 @@
-"""``townhall i18n extract|update|compile|check`` over the core catalog and every plugin's own domain."""
+"""``townhall i18n extract|update|compile|check`` over the core catalog and every plugin's own domain.
+
+``--domain KEY`` limits a command to one domain, e.g. an installed third-party plugin's: its catalogs live in the
+plugin's own folder (``TranslationDomain.locale_dir``), its sources are ``TranslationDomain.sources`` and its
+extraction rules the ``babel.cfg`` next to its ``locale`` folder when it has one. ``check`` also reports a msgid
+that two domains translate differently: every domain is merged into one catalog per language, so one of the two
+translations would silently replace the other everywhere.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +34,22 @@ def domains() -> list[TranslationDomain]:
     return [core, *Registry.gather(build_plugin_manager()).translations]
 
 
+def chosen(all_domains: list[TranslationDomain], name: str | None) -> list[TranslationDomain]:
+    """All domains, or the one called ``name`` (a click error naming the known ones otherwise)."""
+    if name is None:
+        return all_domains
+    found = [d for d in all_domains if d.domain == name]
+    if not found:
+        known = ", ".join(d.domain for d in all_domains)
+        raise click.BadParameter(f"no translation domain {name!r}; installed: {known}", param_hint="--domain")
+    return found
+
+
+def babel_cfg(domain: TranslationDomain) -> Path:
+    own = domain.locale_dir.parent / "babel.cfg"
+    return own if own.exists() else BABEL_CFG
+
+
 def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
@@ -47,7 +70,7 @@ def extract(domain: TranslationDomain) -> None:
     _pybabel(
         "extract",
         "-F",
-        str(BABEL_CFG),
+        str(babel_cfg(domain)),
         "--no-location",
         "--sort-output",
         "--omit-header",
@@ -163,6 +186,38 @@ def check_domain(domain: TranslationDomain) -> list[CatalogProblem]:
     return problems
 
 
+def translations(domain: TranslationDomain, locale: str) -> dict[str, str | tuple[str, ...]]:
+    """msgid (the singular for plurals) → its translation, for the translated messages of one catalog."""
+    po = po_path(domain, locale)
+    if not po.exists():
+        return {}
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    found: dict[str, str | tuple[str, ...]] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        value = message.string if isinstance(message.string, str) else tuple(message.string)
+        if value and all(value):
+            found[key] = value
+    return found
+
+
+def check_conflicts(all_domains: list[TranslationDomain], only: str | None = None) -> list[CatalogProblem]:
+    """A msgid two domains translate differently in the same locale (only pairs involving ``only`` if given)."""
+    problems: list[CatalogProblem] = []
+    for locale in SUPPORTED_LOCALES:
+        seen: dict[str, tuple[str, str | tuple[str, ...]]] = {}
+        for domain in all_domains:
+            for msgid, value in translations(domain, locale).items():
+                first = seen.setdefault(msgid, (domain.domain, value))
+                if first[1] != value and only in (None, first[0], domain.domain):
+                    problem = f"translated differently by {first[0]} ({first[1]!r}) and {domain.domain} ({value!r})"
+                    problems.append(CatalogProblem(domain.domain, locale, msgid, problem))
+    return problems
+
+
 PLACEHOLDER_RE = re.compile(r"%\((\w+)\)[sd]")
 
 
@@ -176,30 +231,41 @@ def i18n_group() -> None:
     pass
 
 
+DOMAIN_OPTION = click.option("--domain", "name", default=None, help="Only this domain (a plugin key, or core).")
+
+
 @i18n_group.command("extract", help="Write each domain's .pot template from the sources.")
-def extract_cmd() -> None:
-    for domain in domains():
+@DOMAIN_OPTION
+def extract_cmd(name: str | None) -> None:
+    for domain in chosen(domains(), name):
         extract(domain)
         click.echo(f"extracted {domain.domain} -> {pot_path(domain)}")
 
 
 @i18n_group.command("update", help="Merge the templates into every locale's .po catalog.")
-def update_cmd() -> None:
-    for domain in domains():
+@DOMAIN_OPTION
+def update_cmd(name: str | None) -> None:
+    for domain in chosen(domains(), name):
         update(domain)
         click.echo(f"updated {domain.domain}")
 
 
 @i18n_group.command("compile", help="Compile every .po into a .mo.")
-def compile_cmd() -> None:
-    for domain in domains():
+@DOMAIN_OPTION
+def compile_cmd(name: str | None) -> None:
+    for domain in chosen(domains(), name):
         compile_domain(domain)
     click.echo("compiled")
 
 
-@i18n_group.command("check", help="Fail when any message is missing, untranslated or fuzzy in any locale.")
-def check_cmd() -> None:
-    problems = [p for d in domains() for p in check_domain(d)]
+@i18n_group.command(
+    "check", help="Fail when a message is missing, untranslated or fuzzy, or when two domains translate it differently."
+)
+@DOMAIN_OPTION
+def check_cmd(name: str | None) -> None:
+    everything = domains()
+    problems = [p for d in chosen(everything, name) for p in check_domain(d)]
+    problems += check_conflicts(everything, name)
     for problem in problems[:200]:
         click.echo(str(problem))
     if problems:

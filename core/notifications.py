@@ -150,7 +150,7 @@ async def send_immediate(app: Any, tenant_id: int, ids: list[int]) -> int:
 
 
 async def send_digests(app: Any, tenant_id: int) -> int:
-    """One mail per digest subscriber with everything not yet mailed; run it from a scheduler (daily)."""
+    """One mail per digest subscriber with everything not yet mailed; the ``core.digests`` job runs it hourly."""
     sent = 0
     async with app.db.session(tenant_id, write=True) as session:
         tenant = await session.get(Tenant, tenant_id)
@@ -172,6 +172,19 @@ async def send_digests(app: Any, tenant_id: int) -> int:
                 row.emailed_at = now
             sent += 1
     return sent
+
+
+async def send_digest_job(job_ctx: Any) -> int:
+    """The hourly ``core.digests`` job: this municipality's pending digests, mailed once (see ``send_digests``)."""
+    return await send_digests(job_ctx.state, job_ctx.tenant_id)
+
+
+@hookimpl
+def register_jobs() -> list[Any]:
+    """Digests go out hourly from the job runner; ``townhall notifications send-digests`` does the same on demand."""
+    from core.jobs import JobSpec
+
+    return [JobSpec("core.digests", send_digest_job, cron="0 * * * *", description="notification digests")]
 
 
 @hookimpl

@@ -1,8 +1,9 @@
 """``townhall notifications send-digests``: mail every digest subscriber what they have not been mailed yet.
 
-Run it from a scheduler once a day (cron or a systemd timer, see docs/operations.md). Each municipality is handled
-in its own transaction by ``core.notifications.send_digests``; a notification is marked as mailed when its digest
-goes out, so running the command twice sends nothing the second time.
+The hourly ``core.digests`` job (core/jobs) already does this; the command stays for operators who want to send
+now or keep their own schedule (docs/operations.md). Both call ``core.notifications.send_digests`` per
+municipality, in its own transaction; a notification is marked as mailed when its digest goes out, so the command
+and the job never send the same notification twice.
 """
 
 from __future__ import annotations

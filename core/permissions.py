@@ -60,17 +60,23 @@ def check(
     phase: Any,
     *,
     default_level: str = "registered",
+    needs_account: bool = True,
     item: Any = None,
     pm: Any = None,
     now: datetime | None = None,
 ) -> Verdict:
-    """Phase state, then the phase's level for the action, then areas, then plugin vetoes."""
+    """Phase state, then the phase's level for the action, then areas, then plugin vetoes.
+
+    ``needs_account`` (``ActionSpec.needs_account``) refuses an anonymous visitor even when the stored level is
+    "everyone" — a level the admin form no longer offers for such actions but an old or hand-edited row may hold —
+    so a handler never meets ``user is None`` for an action that must belong to someone.
+    """
     moment = now or utcnow()
     if phase_state(phase, moment) is not PhaseState.ACTIVE:
         return denied("phase_not_active")
     level, areas = action_rule(phase, action, default_level)
     is_admin = bool(user is not None and user.role == "admin")
-    if level != "everyone" and user is None:
+    if user is None and (needs_account or level != "everyone"):
         return denied("not_signed_in")
     if level == "verified" and not (user.verified or is_admin):
         return denied("not_verified")

@@ -397,6 +397,9 @@ async def _parse_permissions(
         if level not in PERMISSION_LEVELS:
             errors[f"{name}.level"] = _("Choose one of the offered options.")
             continue
+        if level not in action.levels:
+            errors[f"{name}.level"] = _("Only people with an account can do this: choose another level.")
+            continue
         ids = parse_ids(form.getlist(f"{name}.areas"))
         if ids is None or await _existing_ids(session, Area, ids) != set(ids):
             errors[f"{name}.areas"] = _("Choose among the offered options.")
@@ -465,7 +468,11 @@ async def save_phase(
     if spec is not None and "method" not in errors:
         if form.get("config_for") == method:
             parsed, config_errors = parse_config(
-                spec.config, form, current=decode_config(spec, current_config), labels=spec.config_labels
+                spec.config,
+                form,
+                current=decode_config(spec, current_config),
+                labels=spec.config_labels,
+                locales=list(tenant.locales),
             )
             errors.update(config_errors)
             if parsed is not None:
@@ -479,12 +486,14 @@ async def save_phase(
     if phase is not None and keeps_method and spec is not None:
         stored_before = to_stored(decode_config(spec, phase.config))
     config_changed = phase is None or method != phase.method or config != stored_before
-    if phase is not None and config_changed and not errors:
-        old_spec = registry.method(phase.method)
-        if old_spec is not None and old_spec.config_locked is not None:
-            reason = await old_spec.config_locked(session, phase)
-            if reason:
-                errors["config"] = _("The settings of this phase can no longer change: %(reason)s", reason=reason)
+    old_spec = registry.method(phase.method) if phase is not None else None
+    dates_locked = old_spec is not None and old_spec.dates_locked and _dates_moved(phase, starts_at, ends_at)
+    if old_spec is not None and old_spec.config_locked is not None and (config_changed or dates_locked) and not errors:
+        reason = await old_spec.config_locked(session, phase)
+        if reason and config_changed:
+            errors["config"] = _("The settings of this phase can no longer change: %(reason)s", reason=reason)
+        if reason and dates_locked:
+            errors["starts_at"] = _("The dates of this phase can no longer change: %(reason)s", reason=reason)
     if errors:
         raise ServiceError(errors)
 
@@ -529,6 +538,15 @@ async def save_phase(
         )
     await session.flush()
     return phase
+
+
+def _dates_moved(phase: Any, starts_at: Any, ends_at: Any) -> bool:
+    """Whether the form moves the phase's start or end (to the minute: the form does not show seconds)."""
+
+    def minute(value: Any) -> Any:
+        return value.replace(second=0, microsecond=0) if value is not None else None
+
+    return minute(starts_at) != minute(phase.starts_at) or minute(ends_at) != minute(phase.ends_at)
 
 
 def _phase_summary(phase: Phase) -> dict[str, Any]:

@@ -93,11 +93,37 @@ class PhaseContext:
         return self.ctx.url(f"/projects/{self.project.slug}/phases/{self.phase.id}")
 
     def can(self, action: str, item: Any = None) -> permissions.Verdict:
-        default = "registered"
+        default, needs_account = "registered", True
         action_spec = self.ctx.app.registry.actions.get(action)
         if action_spec is not None:
-            default = action_spec.default_level
-        return permissions.check(self.user, action, self.phase, default_level=default, item=item, pm=self.ctx.app.pm)
+            default, needs_account = action_spec.default_level, action_spec.needs_account
+        return permissions.check(
+            self.user,
+            action,
+            self.phase,
+            default_level=default,
+            needs_account=needs_account,
+            item=item,
+            pm=self.ctx.app.pm,
+        )
+
+    async def attempt(self, action: str, step: str | None = None) -> None:
+        """Count one attempt at ``action`` (or one ``step`` of it) against the limit its ``ActionSpec`` declares;
+        raise ``RateLimited`` (429 with Retry-After, nothing written) when the person or their address is over it.
+
+        Call it in the handler after the permission verdict and before the work (core.throttle). An undeclared
+        step falls back to the action's own limit, an undeclared action to ``core.ratelimits.DEFAULT``.
+        """
+        from core.throttle import rate_limit
+
+        spec = self.ctx.app.registry.actions.get(action)
+        key = f"{action}:{step}" if step else action
+        declared = None
+        if spec is not None:
+            declared = spec.limit_for(step) if step else spec.rate_limit
+            if declared is None and step:
+                declared = spec.rate_limit
+        await rate_limit(self.ctx, key, declared)
 
 
 async def phase_context(ctx: RequestContext, phase_id: int, method: str | None = None) -> PhaseContext:

@@ -21,7 +21,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import suppress
+from contextlib import aclosing, suppress
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -174,6 +174,9 @@ class Realtime:
         else:
             backend = MemoryChannelsBackend()
         self.backend_name = "redis" if self.redis_url else "memory"
+        from core.live_slots import LiveSlots
+
+        self.slots = LiveSlots(client if self.redis_url else None, self.prefix)
         self.plugin = _Channels(
             backend,
             arbitrary_channels_allowed=True,
@@ -210,12 +213,31 @@ class Realtime:
         event_name: str,
         render: Callable[[dict[str, Any]], str | Awaitable[str]] | None = None,
         keepalive: float | None = None,
+        on_close: Callable[[], Any] | None = None,
     ) -> AsyncIterator[ServerSentEventMessage]:
         """Subscribe, say so with a comment, then yield every event; a keep-alive comment when idle.
 
         Ends when the client disconnects (Litestar cancels the stream) or the app shuts down; the subscription is
-        always released, even while cancelled.
+        always released, even while cancelled; ``on_close`` (if given) is then called once, however it ended.
         """
+        inner = self._events(channel, event_name=event_name, render=render, keepalive=keepalive)
+        try:
+            async with aclosing(inner):
+                async for message in inner:
+                    yield message
+        finally:
+            if on_close is not None:
+                with suppress(Exception):
+                    on_close()
+
+    async def _events(
+        self,
+        channel: str,
+        *,
+        event_name: str,
+        render: Callable[[dict[str, Any]], str | Awaitable[str]] | None = None,
+        keepalive: float | None = None,
+    ) -> AsyncIterator[ServerSentEventMessage]:
         wire = self.wire_name(channel)
         interval = keepalive if keepalive is not None else self.keepalive_seconds
         try:
@@ -313,6 +335,7 @@ def sse_response(
     render: Callable[[dict[str, Any]], str | Awaitable[str]] | None = None,
     keepalive: float | None = None,
     headers: dict[str, str] | None = None,
+    on_close: Callable[[], Any] | None = None,
 ) -> ServerSentEvent:
     """A ``text/event-stream`` response streaming ``channel`` to this request (htmx SSE extension format).
 
@@ -330,5 +353,5 @@ def sse_response(
     rest = channel.split(":", 2)[2]
     if rest.split(":", 1)[0] == "user" and (ctx.user is None or rest != f"user:{ctx.user.id}"):
         raise PermissionDeniedException("private channel of another user")
-    stream = hub(ctx.app).events(channel, event_name=event_name, render=render, keepalive=keepalive)
+    stream = hub(ctx.app).events(channel, event_name=event_name, render=render, keepalive=keepalive, on_close=on_close)
     return ServerSentEvent(stream, headers={"Cache-Control": "no-store", **(headers or {})})

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import msgspec
 
+from core.ratelimits import parse_env
+
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "nl", "fr", "de", "nb", "ar")
 RTL_LOCALES: frozenset[str] = frozenset({"ar"})
+JOB_MODES: tuple[str, ...] = ("inprocess", "saq", "off")
 
 
 class Settings(msgspec.Struct, kw_only=True):
@@ -38,6 +41,9 @@ class Settings(msgspec.Struct, kw_only=True):
     secure_cookies: bool = False
     login_rate_limit: int = 10  # attempts per window per client and per email
     rate_limit_window_seconds: int = 300
+    # Participation rate limits (core/ratelimits.py, docs/operations.md): overrides by key, e.g.
+    # {"ideation.post": "account 2/min; ip 10/min", "core.report": "off"}; everything else keeps its declared limit.
+    rate_limits: dict[str, str] = msgspec.field(default_factory=dict)
     require_current_schema: bool = True
     # Per worker; PostgreSQL's max_connections must cover workers x (pool + overflow).
     db_pool_size: int = 10
@@ -45,6 +51,11 @@ class Settings(msgspec.Struct, kw_only=True):
     # Real time (core/realtime.py): channel namespace inside a shared Redis, SSE keep-alive comment interval.
     realtime_prefix: str = "townhall"
     sse_keepalive_seconds: float = 15.0
+    # Jobs (core/jobs): "inprocess" runs them in each web worker, "saq" leaves them to `townhall worker` on Redis,
+    # "off" runs nothing here. The tick is how often the in-process scheduler looks for due work.
+    jobs: str = "inprocess"
+    jobs_tick_seconds: float = 5.0
+    jobs_queue: str = "townhall"
 
     @property
     def is_sqlite(self) -> bool:
@@ -86,8 +97,16 @@ def settings_from_env(**overrides: object) -> Settings:
         values["realtime_prefix"] = env["TOWNHALL_REALTIME_PREFIX"]
     if "TOWNHALL_SSE_KEEPALIVE_SECONDS" in env:
         values["sse_keepalive_seconds"] = float(env["TOWNHALL_SSE_KEEPALIVE_SECONDS"])
+    if env.get("TOWNHALL_JOBS"):
+        values["jobs"] = env["TOWNHALL_JOBS"].strip().lower()
+    if "TOWNHALL_JOBS_TICK_SECONDS" in env:
+        values["jobs_tick_seconds"] = float(env["TOWNHALL_JOBS_TICK_SECONDS"])
+    if env.get("TOWNHALL_JOBS_QUEUE"):
+        values["jobs_queue"] = env["TOWNHALL_JOBS_QUEUE"]
     if "TOWNHALL_LOGIN_RATE_LIMIT" in env:
         values["login_rate_limit"] = int(env["TOWNHALL_LOGIN_RATE_LIMIT"])
+    if env.get("TOWNHALL_RATE_LIMITS"):  # key=limit pairs separated by "|"
+        values["rate_limits"] = parse_env(env["TOWNHALL_RATE_LIMITS"])
     if env.get("TOWNHALL_PLUGINS"):  # extra plugin modules, comma-separated import paths
         values["plugins"] = [p.strip() for p in env["TOWNHALL_PLUGINS"].split(",") if p.strip()]
     if "TOWNHALL_ALLOWED_HOSTS" in env:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import msgspec
+
+from core.ratelimits import RateLimit
 
 PERMISSION_LEVELS = ("everyone", "registered", "verified", "admins")
 
@@ -17,11 +19,44 @@ class ActionSpec:
     """Something a resident can do in a phase, gated by a per-phase permission level.
 
     ``key`` is namespaced by the method (``ideation.post``); ``label`` is a lazy gettext string.
+    ``needs_account`` (the default) says the action means nothing without a known person — it writes a row tied to
+    a user, counts once per person, or notifies someone: an anonymous visitor is then refused with
+    ``not_signed_in`` whatever level the phase stores, and the admin form does not offer "everyone". Set it to
+    ``False`` only for an action a visitor may take anonymously (viewing, an anonymous poll with its own abuse
+    limits); the handler must then cope with ``user is None``.
+
+    ``rate_limit`` says how often one account and one client address may take the action (``core.POSTING``,
+    ``core.COMMENTING``... or a ``RateLimit`` of its own); the handler counts each attempt with
+    ``await pctx.attempt(key)`` before the work. ``step_limits`` names limits for distinct writes under the same
+    permission (budgeting's ``vote`` has ``cart`` changes and a ``submit``), counted with
+    ``pctx.attempt(key, step="cart")``. Left at ``None`` the core still applies ``core.ratelimits.DEFAULT``, but
+    the conformance suite fails: every action must say what a real person's pace is.
     """
 
     key: str
     label: Any
     default_level: str = "registered"
+    needs_account: bool = True
+    rate_limit: RateLimit | None = None
+    step_limits: Mapping[str, RateLimit] = field(default_factory=dict, hash=False)
+
+    def limit_for(self, step: str | None = None) -> RateLimit | None:
+        """The declared limit of the action, or of one of its steps (None when not declared)."""
+        if step is None:
+            return self.rate_limit
+        return self.step_limits.get(step)
+
+    def limit_key(self, step: str | None = None) -> str:
+        """The name the action's (or step's) counts and overrides go by: ``budgeting.vote`` or
+        ``budgeting.vote:cart``."""
+        return self.key if step is None else f"{self.key}:{step}"
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The permission levels an admin may choose for this action."""
+        if self.needs_account:
+            return tuple(level for level in PERMISSION_LEVELS if level != "everyone")
+        return PERMISSION_LEVELS
 
 
 @dataclass(frozen=True)
@@ -51,6 +86,16 @@ class MethodSpec:
     actions: tuple[ActionSpec, ...] = ()
     config_labels: dict[str, Any] = field(default_factory=dict)
     config_locked: Callable[[Any, Any], Awaitable[str | None]] | None = None  # (session, phase) -> reason
+    dates_locked: bool = False  # True: while config_locked gives a reason, the phase's dates are frozen too
+    # Domain events (``ctx.emit`` names) a municipality may subscribe webhooks to: {name: lazy label}. Their data
+    # must be ids and public facts only: a webhook leaves the platform (core/webhooks.py drops ``actor_id``).
+    public_events: dict[str, Any] = field(default_factory=dict)
+    # The phase's public change log (core/web/changes.py, ``/projects/{slug}/phases/{id}/changes``) lists every public
+    # audit entry of the phase: the core's ``phase.config_changed`` and the method's own actions, labelled here
+    # ({action: lazy label}); ``change_detail_template`` (a template of the method, given ``entry`` and ``d`` = its
+    # data) adds the method's details to a line.
+    change_labels: dict[str, Any] = field(default_factory=dict)
+    change_detail_template: str | None = None
 
 
 @dataclass(frozen=True)

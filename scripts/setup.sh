@@ -40,4 +40,12 @@ if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_wanted" ]; then
   echo "$npm_wanted" > "$npm_stamp"
 fi
 
+# The pinned front-end files the app serves under /static/vendor live in the package (core/static/vendor, not in
+# git), so a wheel carries them; npm stays their source (versions pinned in package.json / package-lock.json).
+mkdir -p core/static/vendor
+for file in node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/dist/htmx.js \
+  node_modules/htmx-ext-sse/dist/sse.min.js node_modules/htmx-ext-sse/dist/sse.js; do
+  cmp -s "$file" "core/static/vendor/${file##*/}" || cp "$file" core/static/vendor/
+done
+
 .venv/bin/townhall i18n compile >/dev/null

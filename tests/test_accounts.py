@@ -238,6 +238,10 @@ async def test_logout_ends_the_session_on_the_server(client, tenant, factory) ->
         "/%0d%0aSet-Cookie:x=1",
         "evil.example",
         "/ok\r\nLocation: https://evil.example",
+        "/nl//evil.example",
+        "/ar/\\evil.example",
+        "/nl/https://evil.example",
+        "/de//evil.example/nl/x",
     ],
 )
 async def test_next_never_leaves_the_site(client, tenant, factory, target: str) -> None:
@@ -508,3 +512,50 @@ async def test_mail_links_use_the_recipients_language(client, tenant, factory, i
     response = await form_post(client, "/nl/reset", {"email": "me@example.org"})
     assert response.headers["location"] == "/nl/reset/sent"
     assert inbox.link("me@example.org", "/reset/").startswith("http://city.test/de/reset/")
+
+
+# --- common passwords ---------------------------------------------------------------------------------------------
+
+COMMON_REASON = "This password is one of the most common ones, which attackers try first. Choose another one."
+
+
+def in_dutch(message: str) -> str:
+    from markupsafe import escape
+
+    dutch = Catalogs([]).get("nl").ugettext(message)
+    assert dutch != message
+    return str(escape(dutch))
+
+
+@pytest.mark.parametrize("password", ["qwertyuiop", "QwertyUiop", " 1234567890 "])
+async def test_registration_refuses_a_common_password_and_says_why_in_dutch(
+    client, tenant, factory, inbox: Inbox, password: str
+) -> None:
+    response = await form_post(client, "/nl/register", registration(password=password, password_confirm=password))
+    assert response.status_code == 422 and 'id="password-error"' in response.text
+    assert in_dutch(COMMON_REASON) in response.text
+    assert await factory.count(User, tenant.id) == 0
+    assert inbox.messages == []
+
+
+async def test_password_reset_refuses_a_common_password(client, tenant, factory, inbox: Inbox) -> None:
+    user = await factory.user(tenant, email="me@example.org")
+    await form_post(client, "/reset", {"email": "me@example.org"})
+    link = inbox.link("me@example.org", "/reset/")
+    response = await form_post(
+        client, path_of(link).replace("/en/", "/nl/", 1), {"password": "iloveyou123", "password_confirm": "iloveyou123"}
+    )
+    assert response.status_code == 422 and in_dutch(COMMON_REASON) in response.text
+    assert (await factory.reload(User, user.id, tenant.id)).password_hash == user.password_hash
+
+
+def test_the_common_password_list_is_read_on_first_use_only() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import core.app, core.cli, core.passwords as p; assert p.common_passwords.cache_info().currsize == 0; "
+        "assert p.is_common_password('Qwertyuiop') and not p.is_common_password('a brand new passphrase'); "
+        "assert len(p.common_passwords()) > 10000"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)

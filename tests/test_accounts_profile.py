@@ -224,6 +224,10 @@ async def test_password_change_rotates_this_session_and_ends_all_others(
             "new_password",
         ),
         (
+            {"current_password": DEFAULT_PASSWORD, "new_password": "qwertyuiop", "new_password_confirm": "qwertyuiop"},
+            "new_password",
+        ),
+        (
             {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD, "new_password_confirm": "other"},
             "new_password_confirm",
         ),

@@ -10,12 +10,15 @@ import pytest
 from msgspec import Meta
 from sqlalchemy import select
 
-from core import ActionSpec, MethodSpec, PhasePanel, hookimpl
+from core import ActionSpec, MethodSpec, MultiLoc, PhasePanel, hookimpl
 from core.db.base import utcnow
 from core.models import (
+    ApiToken,
     Area,
     AuditEntry,
+    AuthSession,
     Phase,
+    ProfileQuestion,
     Project,
     ProjectArea,
     ProjectModerator,
@@ -23,6 +26,7 @@ from core.models import (
     Tenant,
     Topic,
     User,
+    Webhook,
 )
 from core.testing import HTMX_HEADERS
 
@@ -42,6 +46,7 @@ class DummyConfig(msgspec.Struct, kw_only=True):
     layout: Literal["cards", "list"] = "cards"
     note: str = ""
     rules: Rules = msgspec.field(default_factory=Rules)
+    welcome: MultiLoc = {}
 
 
 async def _render(pctx: Any) -> PhasePanel:
@@ -63,11 +68,12 @@ class DummyPlugin:
                 config=DummyConfig,
                 render_phase=_render,
                 actions=(
-                    ActionSpec("dummyvote.post", "Post", "registered"),
+                    ActionSpec("dummyvote.post", "Post", "registered", needs_account=False),
                     ActionSpec("dummyvote.vote", "Vote", "verified"),
                 ),
                 config_labels={"max_items": "Most items per person", "layout:list": "As a list"},
                 config_locked=_locked,
+                dates_locked=True,
             ),
             MethodSpec(
                 key="otherway",
@@ -163,6 +169,11 @@ def phase_form(start: str, end: str, method: str = "dummyvote", **extra: Any) ->
 GET_PATHS = [
     "/admin",
     "/admin/settings",
+    "/admin/embed",
+    "/admin/tokens",
+    "/admin/webhooks",
+    "/admin/demographics",
+    "/admin/projects/{project}/representativeness",
     "/admin/areas",
     "/admin/areas/new",
     "/admin/areas/{area}",
@@ -175,12 +186,22 @@ GET_PATHS = [
     "/admin/projects/{project}/phases/new",
     "/admin/projects/{project}/phases/{phase}",
     "/admin/projects/{project}/phases/method-fields?method=dummyvote",
+    "/admin/projects/{project}/retention",
     "/admin/users",
     "/admin/users/{user}",
     "/admin/audit",
 ]
 POST_PATHS = [
     "/admin/settings",
+    "/admin/embed",
+    "/admin/tokens",
+    "/admin/tokens/{token}/revoke",
+    "/admin/webhooks",
+    "/admin/webhooks/{webhook}/delete",
+    "/admin/demographics",
+    "/admin/demographics/{question}/reference",
+    "/admin/demographics/{question}/reference/file",
+    "/admin/demographics/{question}/delete",
     "/admin/areas/new",
     "/admin/areas/{area}",
     "/admin/areas/{area}/delete",
@@ -206,9 +227,12 @@ async def world(factory: Any, tenant: Any) -> dict[str, int]:
     user = await factory.user(tenant)
     async with factory.db.session(tenant.id, write=True) as session:
         area, topic = Area(name={"en": "North"}), Topic(name={"en": "Parks"})
-        session.add_all([area, topic])
+        token = ApiToken(name="Warehouse", token_hash="0" * 64, prefix="th_0", scopes=["exports:read"])
+        hook = Webhook(url="https://hooks.example/x", events=["phase.opened"], secret="s" * 64)
+        question = ProfileQuestion(kind="gender", label={"en": "Gender"}, purpose={"en": "To compare"})
+        session.add_all([area, topic, token, hook, question])
         await session.flush()
-        ids = {"area": area.id, "topic": topic.id}
+        ids = {"area": area.id, "topic": topic.id, "token": token.id, "webhook": hook.id, "question": question.id}
     return {"project": project.id, "phase": phase.id, "user": user.id, **ids}
 
 
@@ -227,6 +251,9 @@ def test_every_admin_route_is_listed() -> None:
             p.replace("{project_id:int}", "{project}")
             .replace("{phase_id:int}", "{phase}")
             .replace("{user_id:int}", "{user}")
+            .replace("{token_id:int}", "{token}")
+            .replace("{webhook_id:int}", "{webhook}")
+            .replace("{question_id:int}", "{question}")
             .replace("{term_id:int}", "{area}" if "/areas/" in p else "{topic}"),
         )
         for m, p in mounted
@@ -568,6 +595,7 @@ async def test_phase_dates_are_read_in_the_tenant_time_zone(
         "layout": "list",
         "note": "",
         "rules": {"per_person": 2},
+        "welcome": {},
     }
     page = await admin_client.get(f"/admin/projects/{project.id}/phases/{phase.id}")
     assert 'value="2027-01-10T09:00"' in page.text and 'value="2027-07-01T18:30"' in page.text
@@ -728,6 +756,7 @@ async def test_config_round_trip_and_audit(admin_client: Any, factory: Any, tena
         "layout": "list",
         "note": "Bring a friend",
         "rules": {"per_person": 5},
+        "welcome": {},
     }
     async with factory.db.session(tenant.id) as session:
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "phase.config_changed"))
@@ -823,6 +852,17 @@ async def test_locked_config_is_refused_with_the_reason(
     )
     assert response.status_code == 303, response.text
     assert (await factory.reload(Phase, phase.id, tenant.id)).title == {"en": "Renamed"}
+    # The method froze the dates with the settings (dates_locked): moving the end is refused with the reason.
+    ends_at = (await factory.reload(Phase, phase.id, tenant.id)).ends_at
+    same_config = {**base, "config.max_items": "4", "config.open_for_input": "1"}
+    response = await post(
+        admin_client,
+        f"/admin/projects/{project.id}/phases/{phase.id}",
+        phase_form(local(phase.starts_at), local(ends_at + timedelta(days=3)), **same_config),
+    )
+    assert response.status_code == 422 and LOCK_REASON in response.text
+    assert "dates of this phase can no longer change" in response.text
+    assert (await factory.reload(Phase, phase.id, tenant.id)).ends_at == ends_at
 
 
 async def test_phase_delete(admin_client: Any, factory: Any, tenant: Any, project: Any) -> None:
@@ -890,7 +930,10 @@ async def test_permissions_are_saved_and_enforced(
     assert vote_default == "verified"
 
     def verdict(user: Any, action: str) -> Any:
-        return permissions.check(user, action, saved, default_level=registry.actions[action].default_level, pm=pm)
+        spec = registry.actions[action]
+        return permissions.check(
+            user, action, saved, default_level=spec.default_level, needs_account=spec.needs_account, pm=pm
+        )
 
     assert verdict(None, "dummyvote.post").allowed
     assert verdict(None, "dummyvote.vote").reason == "not_signed_in"
@@ -919,6 +962,70 @@ async def test_permissions_are_saved_and_enforced(
     assert can(north_user, "dummyvote.vote").allowed
     assert can(south_user, "dummyvote.vote").reason == "not_in_area"
     assert can(None, "dummyvote.post").allowed
+
+
+async def test_everyone_is_neither_offered_nor_saved_for_an_action_that_needs_an_account(
+    admin_client: Any, factory: Any, project: Any
+) -> None:
+    phase = await factory.phase(project, "dummyvote")
+    page = await admin_client.get(f"/admin/projects/{project.id}/phases/{phase.id}")
+    post_select = page.text.split('name="perm.dummyvote.post.level"', 1)[1].split("</select>", 1)[0]
+    vote_select = page.text.split('name="perm.dummyvote.vote.level"', 1)[1].split("</select>", 1)[0]
+    assert 'value="everyone"' in post_select  # needs_account=False
+    assert 'value="everyone"' not in vote_select
+    assert 'value="registered"' in vote_select
+
+    response = await post(
+        admin_client,
+        f"/nl/admin/projects/{project.id}/phases/{phase.id}",
+        phase_form(
+            local(phase.starts_at),
+            local(phase.ends_at),
+            **{
+                "config_for": "dummyvote",
+                "config.max_items": "3",
+                "config.layout": "cards",
+                "config.rules.per_person": "2",
+                "perm.dummyvote.post.level": "registered",
+                "perm.dummyvote.vote.level": "everyone",
+            },
+        ),
+    )
+    assert response.status_code == 422
+    assert "Alleen mensen met een account kunnen dit doen: kies een ander niveau." in response.text
+    saved = await factory.reload(Phase, phase.id, project.tenant_id)
+    assert saved.permissions == phase.permissions
+
+
+async def test_a_multilingual_setting_is_edited_in_each_language_of_the_municipality(
+    admin_client: Any, factory: Any, project: Any
+) -> None:
+    phase = await factory.phase(project, "dummyvote", config={"welcome": {"nl": "Welkom"}})
+    page = await admin_client.get(f"/admin/projects/{project.id}/phases/{phase.id}")
+    assert '<label for="config.welcome.ar" lang="ar">العربية</label>' in page.text
+    assert 'name="config.welcome.nl" type="text" lang="nl" value="Welkom"' in page.text
+    fields = {
+        "config_for": "dummyvote",
+        "config.max_items": "3",
+        "config.layout": "cards",
+        "config.rules.per_person": "2",
+        "config.welcome.nl": "Welkom!",
+        "config.welcome.ar": "أهلا",
+        "config.welcome.xx": "ignored",
+        "perm.dummyvote.post.level": "registered",
+        "perm.dummyvote.vote.level": "registered",
+    }
+    path = f"/admin/projects/{project.id}/phases/{phase.id}"
+    response = await post(admin_client, path, phase_form(local(phase.starts_at), local(phase.ends_at), **fields))
+    assert response.status_code == 303, response.text
+    saved = await factory.reload(Phase, phase.id, project.tenant_id)
+    assert saved.config["welcome"] == {"nl": "Welkom!", "ar": "أهلا"}
+
+    fields["config.welcome.de"] = "bad\x00"
+    response = await post(admin_client, path, phase_form(local(phase.starts_at), local(phase.ends_at), **fields))
+    assert response.status_code == 422
+    assert 'value="Welkom!"' in response.text  # what was submitted comes back
+    assert (await factory.reload(Phase, phase.id, project.tenant_id)).config["welcome"] == saved.config["welcome"]
 
 
 async def test_htmx_invalid_phase_form_still_answers_422(admin_client: Any, project: Any) -> None:
@@ -953,7 +1060,7 @@ async def test_user_search_and_pagination(admin_client: Any, factory: Any, tenan
     fragment = await admin_client.get("/admin/users?q=Zo", headers=HTMX_HEADERS)
     assert fragment.text.lstrip().startswith('<div id="users-table">')
     assert (await admin_client.get("/admin/users?page=abc")).status_code == 400
-    assert (await admin_client.get("/admin/users?q=%00")).status_code == 200
+    assert (await admin_client.get("/admin/users?q=%00")).status_code == 400  # NUL is refused before any handler
 
 
 async def test_role_verification_and_ban(admin_client: Any, factory: Any, tenant: Any, admin: Any) -> None:
@@ -1035,3 +1142,45 @@ async def test_admin_pages_work_under_a_locale_prefix(admin_client: Any, project
     response = await admin_client.get("/nl/admin")
     assert response.status_code == 200
     assert f'href="/nl/admin/projects/{project.id}"' in response.text
+
+
+async def test_a_ban_that_blocks_signing_in_ends_the_sessions_and_refuses_login_in_dutch(
+    app: Any, admin_client: Any, factory: Any, tenant: Any, admin: Any
+) -> None:
+    from litestar.testing import AsyncTestClient
+    from markupsafe import escape
+
+    from core.i18n import Catalogs
+    from core.testing.factories import DEFAULT_PASSWORD
+    from core.testing.fixtures import TEST_HOST
+
+    resident = await factory.user(tenant, email="banned@example.org")
+    path = f"/admin/users/{resident.id}"
+    until = (utcnow() + timedelta(days=10)).date().isoformat()
+    async with AsyncTestClient(app=app, base_url=f"http://{TEST_HOST}") as phone:
+        await factory.login(phone, resident)
+        assert (await phone.get("/account", follow_redirects=False)).status_code == 200
+        assert (await post(admin_client, path + "/ban", {"banned_until": until})).status_code == 303
+        assert (await phone.get("/account", follow_redirects=False)).status_code == 200  # "may not post" only
+        assert 'name="block_sign_in"' in (await admin_client.get(path)).text
+
+        heavy = await post(admin_client, path + "/ban", {"banned_until": until, "block_sign_in": "1"})
+        assert heavy.status_code == 303
+        assert (await phone.get("/account", follow_redirects=False)).status_code != 200
+        assert await factory.count(AuthSession, tenant.id, AuthSession.user_id == resident.id) == 0
+        assert await factory.count(AuthSession, tenant.id, AuthSession.user_id == admin.id) == 1
+        refused = await post(phone, "/nl/login", {"email": "banned@example.org", "password": DEFAULT_PASSWORD})
+        message = "Your account is suspended until %(date)s. You cannot sign in before then."
+        dutch = Catalogs([]).get("nl").ugettext(message)
+        assert refused.status_code == 403 and dutch != message
+        assert str(escape(dutch.split("%(date)s")[0])) in refused.text
+        assert await factory.count(AuthSession, tenant.id, AuthSession.user_id == resident.id) == 0
+
+        assert (await post(admin_client, path + "/ban", {"banned_until": ""})).status_code == 303
+        again = await post(phone, "/login", {"email": "banned@example.org", "password": DEFAULT_PASSWORD})
+        assert again.status_code == 303
+    actions = await audit_actions(factory, tenant)
+    assert actions == ["user.banned", "user.signed_out", "user.banned", "user.unbanned"]
+    async with factory.db.session(tenant.id) as session:
+        entries = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+    assert entries[2].data == {"until": entries[2].data["until"], "sign_in": True}

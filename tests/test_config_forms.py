@@ -9,7 +9,8 @@ import msgspec
 import pytest
 from msgspec import Meta
 
-from core.config_forms import config_fields, parse_config, to_stored
+from core import ConfigError, MultiLoc, MultiLocLines
+from core.config_forms import config_fields, label_paths, parse_config, to_stored
 from core.i18n import activate, lazy_gettext
 from core.web.forms import Form
 
@@ -276,3 +277,164 @@ def test_every_installed_method_config_round_trips_through_its_form() -> None:
         parsed, errors = parse_config(spec.config, Form(items), current=default, labels=spec.config_labels)
         assert errors == {}, key
         assert parsed == default, key
+
+
+class Texts(msgspec.Struct, kw_only=True):
+    intro: Annotated[MultiLoc, Meta(description="Shown above the form")] = {}
+    options: MultiLocLines = {}
+    plain: int = 1
+
+
+class Framed(msgspec.Struct, kw_only=True):
+    texts: Texts = msgspec.field(default_factory=Texts)
+    low: int = 1
+    high: int = 5
+
+    def __post_init__(self) -> None:
+        if self.low > self.high:
+            raise ConfigError(lazy_gettext("The lowest value may not exceed the highest."), field="low")
+
+
+class Bounded(msgspec.Struct, kw_only=True):
+    low: int = 1
+    high: int = 5
+
+    def __post_init__(self) -> None:
+        if self.low > self.high:
+            raise ConfigError(lazy_gettext("The lowest value may not exceed the highest."))
+
+
+class Nested(msgspec.Struct, kw_only=True):
+    bounds: Bounded = msgspec.field(default_factory=Bounded)
+
+
+def test_multilingual_fields_get_one_control_per_language_of_the_municipality() -> None:
+    value = Texts(intro={"en": "Hello", "nl": "Hallo", "de": "Hallo (stale)"}, options={"nl": ["Ja", "Nee"]})
+    fields = config_fields(Texts, value, locales=["nl", "en"], labels={"options": "Answers"})
+    intro, options = by_path(fields, "intro"), by_path(fields, "options")
+    assert (intro.kind, intro.locales, intro.value) == ("multiloc", ["nl", "en"], {"nl": "Hallo", "en": "Hello"})
+    assert intro.hint == "Shown above the form" and intro.label == "Intro"
+    assert intro.control_names() == ["config.intro.nl", "config.intro.en"]
+    assert (options.kind, options.label, options.multiline) == ("multiloc_lines", "Answers", True)
+    assert options.value == {"nl": "Ja\nNee", "en": ""}
+
+
+def test_multilingual_fields_are_read_for_the_municipalitys_languages_only() -> None:
+    form = Form(
+        [
+            ("config.intro.nl", "  Welkom  "),
+            ("config.intro.en", ""),
+            ("config.intro.fr", "Bienvenue"),  # not a language of this municipality: ignored
+            ("config.options.nl", "Ja\n\n Nee \n"),
+            ("config.options.en", "Yes\nNo"),
+            ("config.plain", "2"),
+        ]
+    )
+    parsed, errors = parse_config(Texts, form, current=Texts(intro={"de": "Hallo"}), locales=["nl", "en"])
+    assert errors == {}
+    assert parsed == Texts(intro={"nl": "Welkom"}, options={"nl": ["Ja", "Nee"], "en": ["Yes", "No"]}, plain=2)
+    assert to_stored(parsed)["options"] == {"nl": ["Ja", "Nee"], "en": ["Yes", "No"]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("config.intro.nl", "a\x00b", "This text contains a character that is not allowed."),
+        ("config.intro.en", "x" * 2001, "Use at most 2000 characters."),
+        ("config.options.nl", "ok\nbad\x00", "This text contains a character that is not allowed."),
+        ("config.options.en", "\n".join(["line"] * 201), "This list is too long."),
+        ("config.options.en", "y" * 2001, "This list is too long."),
+    ],
+)
+def test_bad_multilingual_values_get_a_message_on_their_language(field: str, value: str, message: str) -> None:
+    parsed, errors = parse_config(Texts, Form([("config.plain", "1"), (field, value)]), locales=["nl", "en"])
+    assert parsed is None
+    assert errors == {field: message}
+
+
+def test_without_the_municipalitys_languages_multilingual_fields_are_hidden_and_kept() -> None:
+    current = Texts(intro={"nl": "Hallo"}, options={"en": ["A"]})
+    assert [f.path for f in config_fields(Texts, current)] == ["plain"]
+    parsed, errors = parse_config(Texts, Form([("config.plain", "4")]), current=current)
+    assert errors == {} and parsed == Texts(intro={"nl": "Hallo"}, options={"en": ["A"]}, plain=4)
+
+
+def test_the_generated_form_labels_each_language_by_its_name() -> None:
+    from core.templating import build_environment
+    from core.web.forms import FormErrors
+
+    env = build_environment([])
+    template = env.from_string(
+        '{% from "admin/_config_fields.html" import config_controls %}{{ config_controls(fields, errors) }}'
+    )
+    fields = config_fields(Texts, Texts(intro={"ar": "مرحبا"}), locales=["nl", "ar"])
+    errors = FormErrors()
+    errors.add("config.options.ar", "Too long")
+    html = template.render(fields=fields, errors=errors)
+    assert '<label for="config.intro.nl" lang="nl">Nederlands</label>' in html
+    assert '<label for="config.intro.ar" lang="ar">العربية</label>' in html
+    assert 'name="config.intro.ar" type="text" lang="ar" value="مرحبا"' in html
+    assert '<textarea id="config.options.nl" name="config.options.nl"' in html
+    assert '<p class="hint" id="config.intro-hint">Shown above the form</p>' in html
+    assert "Too long" in html
+
+
+def test_a_rule_across_fields_reaches_the_admin_translated_next_to_its_field() -> None:
+    import io
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
+    catalog = Catalog(locale="nl")
+    catalog.add("The lowest value may not exceed the highest.", "De laagste waarde mag de hoogste niet overschrijden.")
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    activate("nl", Translations(buf))
+    form = Form([("config.low", "9"), ("config.high", "3"), ("config.texts.plain", "1")])
+    parsed, errors = parse_config(Framed, form)
+    assert parsed is None
+    assert errors == {"config.low": "De laagste waarde mag de hoogste niet overschrijden."}
+    # Raised by a nested Struct without a field: the message goes to that Struct's fieldset.
+    parsed, errors = parse_config(Nested, Form([("config.bounds.low", "9"), ("config.bounds.high", "3")]))
+    assert errors == {"config.bounds": "De laagste waarde mag de hoogste niet overschrijden."}
+    from core.templating import build_environment
+
+    template = build_environment([]).from_string(
+        '{% from "admin/_config_fields.html" import config_controls %}{{ config_controls(fields, errors) }}'
+    )
+    html = template.render(fields=config_fields(Nested), errors=errors)
+    assert '<p class="field-error" id="config.bounds-error">De laagste waarde' in html
+    parsed, errors = parse_config(Nested, Form([("config.bounds.low", "2"), ("config.bounds.high", "3")]))
+    assert errors == {} and parsed == Nested(bounds=Bounded(low=2, high=3))
+
+
+def test_a_plain_value_error_keeps_its_own_text() -> None:
+    class Odd(msgspec.Struct):
+        n: int = 1
+
+        def __post_init__(self) -> None:
+            if self.n % 2 == 0:
+                raise ValueError("Choose an odd number.")
+
+    _parsed, errors = parse_config(Odd, Form([("config.n", "2")]))
+    assert errors == {"config": "Choose an odd number."}
+
+
+def test_labels_of_nested_fields_are_valid_in_the_form_and_in_the_conformance_check() -> None:
+    from core import MethodSpec
+    from core.testing.conformance import check_config
+
+    assert {"limits", "limits.per_person", "limits.share", "layout"} <= label_paths(Everything)
+
+    async def render(pctx):  # pragma: no cover - never called
+        raise AssertionError
+
+    def spec(labels: dict) -> MethodSpec:
+        return MethodSpec("x", "X", "X", Everything, render, config_labels=labels)
+
+    assert check_config(spec(LABELS)) == []
+    assert by_path(config_fields(Everything, labels=LABELS), "limits.per_person").label == "Per person"
+    assert check_config(spec({"limits.nope": "No"})) == ["config_labels names an unknown field 'limits.nope'"]
+    assert check_config(spec({"nope:1": "No"})) == ["config_labels names an unknown field 'nope:1'"]

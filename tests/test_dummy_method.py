@@ -133,3 +133,20 @@ async def test_export_is_for_moderators_only(client, factory, tenant, csrf) -> N
     assert lines[1].startswith(f"{resident.id},'=HYPERLINK(1),")
     assert (await client.get(f"/p/{phase.id}/dummy/export/supporters?format=xlsx")).status_code == 200
     assert (await client.get(f"/p/{phase.id}/dummy/export/nothing")).status_code == 404
+
+
+async def test_an_action_that_needs_an_account_refuses_anonymous_visitors_even_when_stored_as_everyone(
+    client, factory, tenant, csrf
+) -> None:
+    """A phase row saying "everyone" (old, imported or hand-edited) must not let an anonymous POST reach the
+    handler, which assumes a user: the visitor gets 401 and the reason in their language, not a 500."""
+    project, phase = await _phase(factory, tenant, permissions={"dummy.support": {"level": "everyone", "areas": []}})
+    page = await client.get(f"/nl/projects/{project.slug}/phases/{phase.id}")
+    assert "Log in om mee te doen." in page.text
+    refused = await client.post(f"/nl/p/{phase.id}/dummy/support", headers=await csrf(client))
+    assert refused.status_code == 401
+    assert "Log in om mee te doen." in refused.text
+    htmx = await client.post(f"/nl/p/{phase.id}/dummy/support", headers={**await csrf(client), **HTMX_HEADERS})
+    assert htmx.status_code == 401
+    assert "Log in om mee te doen." in htmx.text
+    assert await factory.count(DummySupport, tenant.id) == 0

@@ -180,3 +180,13 @@ async def test_plural_forms_follow_the_language(client, factory, tenant, csrf) -
 )
 def test_format_money(minor: int, currency: str, locale: str, expected: str) -> None:
     assert format_money(minor, currency, locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("share", "locale", "expected"),
+    [(2 / 3, "en", "66.7%"), (0.3, "en", "30%"), (0.125, "nl", "12,5%"), (1 / 3, "de", "33,3\xa0%")],
+)
+def test_format_percent_keeps_at_most_one_decimal(share: float, locale: str, expected: str) -> None:
+    from core.i18n import format_percent
+
+    assert format_percent(share, locale) == expected

@@ -68,14 +68,22 @@ CASES = [(level, role, reason) for level, row in TABLE.items() for role, reason 
 
 @pytest.mark.parametrize(("level", "role", "reason"), CASES)
 def test_level_by_role(level: str, role: str, reason: str | None) -> None:
-    verdict = check(ROLES[role], ACTION, phase(level=level), now=NOW)
+    verdict = check(ROLES[role], ACTION, phase(level=level), needs_account=False, now=NOW)
     assert verdict.reason == reason
     assert verdict.allowed is (reason is None)
 
 
 @pytest.mark.parametrize(("level", "role", "reason"), CASES)
 def test_the_level_defaults_to_the_actions_default(level: str, role: str, reason: str | None) -> None:
-    assert check(ROLES[role], ACTION, phase(), default_level=level, now=NOW).reason == reason
+    assert check(ROLES[role], ACTION, phase(), default_level=level, needs_account=False, now=NOW).reason == reason
+
+
+@pytest.mark.parametrize("level", sorted(TABLE))
+def test_an_action_that_needs_an_account_refuses_anonymous_visitors_at_every_level(level: str) -> None:
+    assert check(None, ACTION, phase(level=level), now=NOW).reason == "not_signed_in"  # needs_account by default
+    assert check(None, ACTION, phase(), default_level=level, needs_account=True, now=NOW).reason == "not_signed_in"
+    signed_in = TABLE[level]["resident"]
+    assert check(ROLES["resident"], ACTION, phase(level=level), now=NOW).reason == signed_in
 
 
 @pytest.mark.parametrize("state", ["upcoming", "ended"])
@@ -89,7 +97,7 @@ def test_an_unknown_level_in_the_phase_falls_back_to_the_default() -> None:
     assert check(None, ACTION, phase(level="moderators"), default_level="registered", now=NOW).reason == (
         "not_signed_in"
     )
-    assert check(None, ACTION, phase(level="moderators"), default_level="everyone", now=NOW).allowed
+    assert check(None, ACTION, phase(level="moderators"), default_level="everyone", needs_account=False, now=NOW)
 
 
 def test_a_ban_that_is_over_no_longer_counts() -> None:
@@ -113,7 +121,7 @@ def test_a_ban_that_is_over_no_longer_counts() -> None:
     ],
 )
 def test_area_limits(who: Any, level: str, reason: str | None) -> None:
-    assert check(who, ACTION, phase(level=level, areas=[1, 4]), now=NOW).reason == reason
+    assert check(who, ACTION, phase(level=level, areas=[1, 4]), needs_account=False, now=NOW).reason == reason
 
 
 def test_area_ids_in_the_phase_may_be_strings() -> None:

@@ -15,7 +15,14 @@ from core import ActionSpec, MethodSpec, PhasePanel, hookimpl
 from core.app import create_app
 from core.db.engine import Database
 from core.plugins import ENTRY_POINT_GROUP, PluginError, Registry, build_plugin_manager
-from core.testing.conformance import check_actions, check_config, check_registration, check_resources, method_plugin
+from core.testing.conformance import (
+    check_actions,
+    check_config,
+    check_item_kinds,
+    check_registration,
+    check_resources,
+    method_plugin,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,6 +184,16 @@ def test_conformance_accepts_the_dummy_method(app: Any) -> None:
     assert check_config(spec) == []
     assert check_actions(pm, plugin, spec) == []
     assert check_resources(pm, plugin, "dummy") == []
+    assert check_item_kinds(app.state.townhall.registry.item_kinds, "dummy") == []
+
+
+def test_conformance_rejects_a_hideable_item_kind_without_hidden_ids(app: Any) -> None:
+    from dataclasses import replace
+
+    kinds = dict(app.state.townhall.registry.item_kinds)
+    kinds["dummy.phase"] = replace(kinds["dummy.phase"], hidden_ids=None)
+    assert any("hidden_ids" in p for p in check_item_kinds(kinds, "dummy"))
+    assert check_item_kinds(kinds, "ideation") == []
 
 
 def test_conformance_rejects_a_config_field_without_default() -> None:

@@ -29,8 +29,13 @@ EXPECTED = {
 
 
 def assert_secure(response: Any) -> None:
+    where = f"{response.request.url} ({response.status_code})"
     for name, value in EXPECTED.items():
-        assert response.headers.get(name) == value, f"{name} on {response.request.url} ({response.status_code})"
+        assert response.headers.get(name) == value, f"{name} on {where}"
+    content_type = response.headers.get("content-type", "")
+    assert content_type.count("charset") <= 1, f"content-type {content_type!r} on {where}"
+    if "/static/" not in response.request.url.path:
+        assert response.headers.get("cache-control") == "no-store", f"cache-control on {where}"
 
 
 def assert_no_inline_code(html: str) -> None:
@@ -184,7 +189,7 @@ async def test_a_server_error_is_a_page_with_headers_and_no_traceback(exploding_
 
 async def test_a_server_error_rolls_back_what_the_request_wrote(exploding_client, factory, tenant) -> None:
     await exploding_client.get("/")
-    token = exploding_client.cookies.get("csrftoken")
+    token = exploding_client.cookies.get("__Host-csrftoken")  # secure cookies: the prefix no subdomain can set
     response = await exploding_client.post("/boom", headers={"x-csrftoken": token})
     assert response.status_code == 500
     assert await factory.count(Topic, tenant.id) == 0

@@ -25,6 +25,12 @@ async def test_unknown_host_gets_a_404_page_not_a_crash(client, tenant) -> None:
     assert "Page not found" in response.text
 
 
+async def test_a_post_to_an_unknown_host_is_a_404_too_not_a_csrf_refusal(client, tenant) -> None:
+    response = await client.post("/login", data={"email": "a@example.org"}, headers={"Host": "unknown.example"})
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+
+
 async def test_second_host_of_a_tenant_reaches_it(client, factory) -> None:
     await factory.tenant("town.test", extra_hosts=["www.town.test"])
     response = await client.get("/", headers={"Host": "www.town.test:8443"})

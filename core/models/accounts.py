@@ -26,6 +26,8 @@ class User(IdMixin, TenantScoped, Base):
     area_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("area.id", ondelete="SET NULL"), default=None)
     notification_prefs: Mapped[dict] = mapped_column(default=dict)
     banned_until: Mapped[datetime | None] = mapped_column(default=None)
+    # The ban until banned_until also blocks signing in (not only posting); its sessions were ended when it was set.
+    sign_in_banned: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

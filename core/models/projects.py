@@ -67,5 +67,14 @@ class Phase(IdMixin, TenantScoped, Base):
     permissions: Mapped[dict] = mapped_column(default=dict)
     starts_at: Mapped[datetime] = mapped_column()
     ends_at: Mapped[datetime] = mapped_column()
+    # Set by the core's ``core.phase_events`` job with a conditional UPDATE, so ``phase.opened`` / ``phase.closed``
+    # are emitted once per phase however many schedulers run.
+    opened_announced_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_announced_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Data retention: the method's personal data is purged or anonymised ``retention_days`` after ``ends_at``
+    # (None keeps it); ``retention_done_at`` is claimed by a conditional UPDATE, ``retention_result`` is the report.
+    retention_days: Mapped[int | None] = mapped_column(default=None)
+    retention_done_at: Mapped[datetime | None] = mapped_column(default=None)
+    retention_result: Mapped[dict | None] = mapped_column(default=None)
 
     project: Mapped[Project] = relationship(back_populates="phases")

@@ -25,6 +25,8 @@ class Tenant(IdMixin, Base):
     primary_color: Mapped[str] = mapped_column(String(7), default="#1d4ed8")
     accent_color: Mapped[str] = mapped_column(String(7), default="#0f766e")
     bounds: Mapped[dict | None] = mapped_column(default=None)  # {"south","west","north","east"} for located input
+    # Origins (``https://www.example-city.nl``) whose pages may frame the widget (/embed/...); empty: nobody may.
+    embed_origins: Mapped[list] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     hosts: Mapped[list[TenantHost]] = relationship(back_populates="tenant", cascade="all, delete-orphan")

@@ -21,12 +21,14 @@ from typing import Any
 import msgspec
 from sqlalchemy import func, select, table
 
+from core.config_forms import label_paths
 from core.context import AUTH_COOKIE
 from core.db.base import Base, TenantScoped
 from core.i18n_tools import check_domain, po_path, pot_path
 from core.plugins import METHOD_KEY
 from core.settings import SUPPORTED_LOCALES
 from core.specs import PERMISSION_LEVELS, MethodSpec
+from core.testing.ratelimits import RateLimitConformance
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS_METHODS = ROOT / "docs" / "methods"
@@ -142,6 +144,21 @@ def fill_path(path: str, phase_id: int) -> str:
     return PARAM.sub(value, path)
 
 
+def docs_pages(plugin: Any, key: str) -> list[Path]:
+    """Where a method's page may live, in order: next to its package, then ``docs/methods/<key>.md`` here.
+
+    A method written outside this repository keeps its page in ``<package>/docs/<key>.md`` or, as the scaffold
+    generates it, ``<package>/../docs/<key>.md``; the built-in methods keep theirs in this repository's docs.
+    """
+    module = plugin if inspect.ismodule(plugin) else inspect.getmodule(plugin)
+    source = getattr(module, "__file__", None)
+    near: list[Path] = []
+    if source:
+        package = Path(source).resolve().parent
+        near = [package / "docs" / f"{key}.md", package.parent / "docs" / f"{key}.md"]
+    return [*near, DOCS_METHODS / f"{key}.md"]
+
+
 def plugin_tables(key: str) -> set[str]:
     return {name for name in Base.metadata.tables if name.startswith(f"{key}_")}
 
@@ -185,8 +202,9 @@ def check_config(spec: MethodSpec) -> list[str]:
         msgspec.convert({**stored, "field_removed_long_ago": 1}, spec.config)
     except msgspec.ValidationError as exc:
         problems.append(f"config does not decode its own JSON or an old row with a removed field: {exc}")
+    known = label_paths(spec.config)
     for name in spec.config_labels:
-        if name not in spec.config.__struct_fields__:
+        if name.split(":", 1)[0] not in known:
             problems.append(f"config_labels names an unknown field {name!r}")
     return problems
 
@@ -219,6 +237,16 @@ def check_resources(pm: Any, plugin: Any, key: str) -> list[str]:
     return problems
 
 
+def check_item_kinds(kinds: dict[str, Any], key: str) -> list[str]:
+    """A kind moderators can hide must also say which of its items are hidden (``hidden_ids``), or an item hidden
+    after its reports were handled would be lost to the moderation queue's "hidden" view."""
+    return [
+        f"item kind {name!r} has set_hidden but no hidden_ids: the moderation queue cannot list its hidden items"
+        for name, kind in sorted(kinds.items())
+        if name.split(".", 1)[0] == key and kind.set_hidden is not None and kind.hidden_ids is None
+    ]
+
+
 def check_lineage(pm: Any, plugin: Any, key: str) -> list[str]:
     problems = []
     tables = plugin_tables(key)
@@ -240,10 +268,18 @@ def check_lineage(pm: Any, plugin: Any, key: str) -> list[str]:
 # --- the suite ------------------------------------------------------------------------------------------------
 
 
-class MethodConformance:
-    """Subclass with ``method = "<key>"`` in a module named ``test_*.py``."""
+class MethodConformance(RateLimitConformance):
+    """Subclass with ``method = "<key>"`` in a module named ``test_*.py``.
+
+    Includes ``RateLimitConformance``: every action declares its rate limit.
+
+    ``example_config`` is a stored configuration a municipality might choose (a dict as the admin form saves it):
+    the pages, garbage posts and permission tests then also run on a phase configured that way, since an empty
+    configuration often leaves a method's forms unrendered and its handlers unreached.
+    """
 
     method: str = ""
+    example_config: dict[str, Any] | None = None
 
     # helpers ------------------------------------------------------------------------------------------------
     def _state(self, app: Any) -> Any:
@@ -262,6 +298,9 @@ class MethodConformance:
     def _hook(self, app: Any, hook: str, **kwargs: Any) -> list[Any]:
         return call_plugin_hook(self._state(app).pm, self._plugin(app), hook, **kwargs)
 
+    def _configs(self) -> list[dict[str, Any] | None]:
+        return [None] if self.example_config is None else [None, self.example_config]
+
     async def _row_counts(self, app: Any) -> dict[str, int]:
         counts = {}
         async with self._state(app).db.session(unscoped=True) as session:
@@ -279,12 +318,16 @@ class MethodConformance:
     def test_actions_are_namespaced(self, app: Any) -> None:
         assert check_actions(self._state(app).pm, self._plugin(app), self._spec(app)) == []
 
+    def test_hideable_item_kinds_list_their_hidden_items(self, app: Any) -> None:
+        assert check_item_kinds(self._state(app).registry.item_kinds, self.method) == []
+
     def test_resources_are_namespaced(self, app: Any) -> None:
         assert check_resources(self._state(app).pm, self._plugin(app), self.method) == []
 
-    def test_docs_page_exists(self) -> None:
-        page = DOCS_METHODS / f"{self.method}.md"
-        assert page.exists(), f"{page} is missing"
+    def test_docs_page_exists(self, app: Any) -> None:
+        candidates = docs_pages(self._plugin(app), self.method)
+        page = next((p for p in candidates if p.exists()), None)
+        assert page is not None, f"no docs page; write one of {[str(p) for p in candidates]}"
         assert len(page.read_text(encoding="utf-8").strip()) > 200, f"{page} is too short to help anyone"
 
     # translations -----------------------------------------------------------------------------------------------
@@ -334,9 +377,11 @@ class MethodConformance:
         resident = await factory.user(tenant)
         admin = await factory.user(tenant, role="admin", verified=True)
         pages = []
-        for state in ("upcoming", "active", "ended"):
+        variants = [(state, None) for state in ("upcoming", "active", "ended")]
+        variants += [("active", config) for config in self._configs() if config is not None]
+        for state, config in variants:
             project = await factory.project(tenant)
-            phase = await factory.phase(project, self.method, state=state)
+            phase = await factory.phase(project, self.method, state=state, config=config)
             pages.append(f"/projects/{project.slug}/phases/{phase.id}")
         for who in (None, resident, admin):
             client.cookies.delete(AUTH_COOKIE)
@@ -355,7 +400,7 @@ class MethodConformance:
         self, app: Any, client: Any, factory: Any, tenant: Any, csrf: Any
     ) -> None:
         project = await factory.project(tenant)
-        phase = await factory.phase(project, self.method)
+        phases = [await factory.phase(project, self.method, config=config) for config in self._configs()]
         routes = plugin_routes(app, self._plugin(app))
         resident = await factory.user(tenant, verified=True)
         for who in (None, resident):
@@ -364,7 +409,8 @@ class MethodConformance:
                 await factory.login(client, who)
             headers = await csrf(client)
             for path, verb in routes:
-                for target in (fill_path(path, phase.id), fill_path(path, 987654321)):
+                targets = [*(fill_path(path, phase.id) for phase in phases), fill_path(path, 987654321)]
+                for target in targets:
                     if verb == "GET":
                         response = await client.get(target, params={"page": "-1", "sort": "\x00", "q": "x" * 5000})
                         assert response.status_code < 500, (verb, target, response.status_code)
@@ -373,6 +419,41 @@ class MethodConformance:
                         kwargs = {**payload, "headers": {**headers, **payload.get("headers", {})}}
                         response = await client.request(verb, target, **kwargs)
                         assert response.status_code < 500, (verb, target, payload.get("headers"), response.status_code)
+
+    async def test_every_permission_level_of_every_action(
+        self, app: Any, client: Any, factory: Any, tenant: Any, csrf: Any
+    ) -> None:
+        """Each level set on every action, each kind of visitor posting to every route: never a server error, and
+        where the level shuts anonymous visitors out, nothing they post is written (a handler that let a denied
+        verdict through with ``user=None`` would crash or write a row without an owner)."""
+        spec = self._spec(app)
+        actions = [a.key for a in (*spec.actions, *_flat(self._hook(app, "register_actions")))]
+        routes = [(path, verb) for path, verb in plugin_routes(app, self._plugin(app)) if verb != "GET"]
+        visitors = {
+            "anonymous": None,
+            "resident": await factory.user(tenant),
+            "verified": await factory.user(tenant, verified=True),
+            "admin": await factory.user(tenant, role="admin", verified=True),
+        }
+        project = await factory.project(tenant)
+        for level in PERMISSION_LEVELS:
+            rules = {action: {"level": level} for action in actions}
+            for config in self._configs():
+                phase = await factory.phase(project, self.method, config=config, permissions=rules)
+                for name, who in visitors.items():
+                    client.cookies.delete(AUTH_COOKIE)
+                    if who is not None:
+                        await factory.login(client, who)
+                    headers = await csrf(client)
+                    before = await self._row_counts(app)
+                    for path, verb in routes:
+                        for data in ({}, dict.fromkeys(GARBAGE_FIELDS, "1")):
+                            response = await client.request(verb, fill_path(path, phase.id), headers=headers, data=data)
+                            label = (level, name, verb, path, response.status_code)
+                            assert response.status_code < 500, label
+                    if who is None and level != "everyone":
+                        after = await self._row_counts(app)
+                        assert after == before, f"anonymous posts wrote data although {level!r} was required"
 
     async def test_routes_refuse_another_tenants_phase(
         self, app: Any, client: Any, factory: Any, tenant: Any, other_tenant: Any, csrf: Any
@@ -392,6 +473,36 @@ class MethodConformance:
             else:
                 assert 400 <= response.status_code < 500, (verb, target, response.status_code)
         assert await self._row_counts(app) == before
+
+    async def test_imports_preview_any_file_in_every_locale_and_write_nothing(
+        self, app: Any, client: Any, factory: Any, tenant: Any, csrf: Any
+    ) -> None:
+        """Each ImportSpec of the method (``register_imports``) serves its pages to staff and checks a file of junk
+        rows without a server error, in every locale, writing nothing of the method before confirmation."""
+        specs = self._state(app).registry.imports_for(self.method)
+        if not specs:
+            return
+        phase = await factory.phase(await factory.project(tenant), self.method)
+        await self._seed(app, tenant, phase)
+        await factory.login(client, await factory.user(tenant, role="admin", verified=True))
+        headers = await csrf(client)
+        for spec in specs:
+            base = f"/p/{phase.id}/import/{spec.key}"
+            template = await client.get(f"{base}/template.csv")
+            assert template.status_code == 200, (spec.key, template.status_code)
+            header = template.text.lstrip("\ufeff").splitlines()[0]
+            values = ("", "x", "-1", "=1+1", "\u00e9" * 300)
+            junk = "\n".join(",".join(value for _c in spec.columns) for value in values)
+            before = await self._row_counts(app)
+            upload = await client.post(
+                base, data={"source": "conformance"}, headers=headers, follow_redirects=False,
+                files={"file": ("junk.csv", f"{header}\n{junk}\n".encode(), "text/csv")},
+            )  # fmt: skip
+            assert upload.status_code == 303, (spec.key, upload.status_code)
+            for locale in SUPPORTED_LOCALES:
+                preview = await client.get(f"/{locale}{upload.headers['location']}")
+                assert preview.status_code == 200, (spec.key, locale, preview.status_code)
+            assert await self._row_counts(app) == before, f"import {spec.key} wrote before confirmation"
 
     # data hooks -------------------------------------------------------------------------------------------------
     async def _seed(self, app: Any, tenant: Any, phase: Any) -> None:
@@ -414,12 +525,12 @@ class MethodConformance:
         before = await self._row_counts(app)
         await self._seed(app, tenant, foreign)
         assert await self._row_counts(app) == before, "seed_demo wrote data for another method's phase"
-        await self._seed(app, tenant, await factory.phase(project, self.method))
+        await self._seed(app, tenant, await factory.phase(project, self.method, config=self.example_config))
 
     async def test_user_data_and_forget_user(self, app: Any, factory: Any, tenant: Any) -> None:
         state = self._state(app)
         user = await factory.user(tenant, verified=True)
-        phase = await factory.phase(await factory.project(tenant), self.method)
+        phase = await factory.phase(await factory.project(tenant), self.method, config=self.example_config)
         await self._seed(app, tenant, phase)
 
         async def exported() -> dict[str, Any]:
@@ -441,10 +552,38 @@ class MethodConformance:
         leftover = {k: v for k, v in (await exported()).items() if v}
         assert leftover == {}, f"user_data still finds data after forget_user: {leftover}"
 
-    async def test_exports_stats_and_results_run(self, app: Any, factory: Any, tenant: Any) -> None:
+    async def test_retention_keeps_results_and_says_what_it_did(self, app: Any, factory: Any, tenant: Any) -> None:
+        """``retention`` answers None for other methods' phases; for its own it leaves the results as they were."""
+        from core.jobs.retention import RetentionResult
+
         state = self._state(app)
         await factory.user(tenant)
-        phase = await factory.phase(await factory.project(tenant), self.method)
+        project = await factory.project(tenant)
+        foreign = await factory.phase(project, "notinstalled", state="ended")
+        assert all(r is None for r in self._hook(app, "retention", phase=foreign)), "retention answered another method"
+        assert all(r is None for r in self._hook(app, "public_api", phase=foreign)), "public_api answered another"
+        phase = await factory.phase(project, self.method)
+        await self._seed(app, tenant, phase)
+
+        async def results() -> list[Any]:
+            async with state.db.session(tenant.id) as session:
+                return [await r(session) for r in self._hook(app, "phase_results", phase=phase) if r is not None]
+
+        before = await results()
+        for purge in self._hook(app, "retention", phase=phase):
+            if purge is not None:
+                async with state.db.session(tenant.id, write=True) as session:
+                    outcome = await purge(session)
+                assert isinstance(outcome, RetentionResult), "retention must hand back a RetentionResult"
+                counts = [*outcome.anonymised.values(), *outcome.deleted.values()]
+                assert all(isinstance(n, int) and n >= 0 for n in counts), outcome
+                msgspec.json.encode(outcome.as_dict())
+        assert await results() == before, "retention changed the phase's results"
+
+    async def test_exports_stats_results_and_public_api_run(self, app: Any, factory: Any, tenant: Any) -> None:
+        state = self._state(app)
+        await factory.user(tenant)
+        phase = await factory.phase(await factory.project(tenant), self.method, config=self.example_config)
         await self._seed(app, tenant, phase)
         async with state.db.session(tenant.id) as session:
             for export in state.registry.exports_for(self.method):
@@ -457,3 +596,12 @@ class MethodConformance:
             for results in self._hook(app, "phase_results", phase=phase):
                 if results is not None:
                     assert isinstance(await results(session), dict)
+            from core.api.types import ApiPage, ApiQuery
+
+            query = ApiQuery(locale=tenant.default_locale, default_locale=tenant.default_locale, limit=2)
+            for provider in self._hook(app, "public_api", phase=phase):
+                if provider is not None:
+                    page = await provider(session, query)
+                    assert isinstance(page, ApiPage), "public_api must hand back an ApiPage"
+                    assert len(page.items) <= query.limit, "public_api ignored the page size"
+                    msgspec.json.encode(page)

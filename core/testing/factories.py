@@ -135,6 +135,8 @@ class Factory:
                 AuthSession(token_hash=token_hash(token), user_id=user.id, expires_at=utcnow() + SESSION_LIFETIME)
             )
         client.cookies.set(AUTH_COOKIE, token)
+        # CSRF tokens are bound to the session; a real sign-in rotates the cookie, this shortcut drops the stale one.
+        client.cookies.delete("csrftoken")
 
     async def reload(self, model: type, id_: int, tenant_id: int) -> Any:
         async with self.db.session(tenant_id) as session:

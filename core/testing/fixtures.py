@@ -90,6 +90,7 @@ def townhall_settings(townhall_migrated: str, townhall_plugins: list[Any], tmp_p
         load_entry_points=True,
         upload_dir=str(tmp_path / "uploads"),
         login_rate_limit=5,
+        jobs="off",  # no background scheduler racing the test; job tests run the runner themselves or opt in
     )
 
 

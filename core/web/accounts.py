@@ -31,17 +31,17 @@ from core import accounts as svc
 from core.accounts import AccountError
 from core.context import Ctx, RequestContext
 from core.db.base import utcnow
+from core.i18n import format_date, lazy_gettext
 from core.i18n import gettext as _
-from core.i18n import lazy_gettext
 from core.mail import Letter, recipient_language, send_letters
 from core.models import Area, AuditEntry, Notification, User
 from core.multiloc import pick
 from core.notifications import describe
 from core.passwords import hash_password, verify_password
-from core.settings import SUPPORTED_LOCALES
 from core.web.forms import Form, FormErrors, invalid, read_form
 from core.web.guards import signed_in
 from core.web.render import is_htmx, redirect, render
+from core.web.return_paths import same_origin_path
 
 MAX_EMAIL_LENGTH = 320
 MAX_NAME_LENGTH = 120
@@ -51,6 +51,9 @@ MESSAGES: dict[str, Any] = {
     "invalid_email": lazy_gettext("Enter a valid email address."),
     "password_too_short": lazy_gettext("Choose a password of at least 10 characters."),
     "invalid_password": lazy_gettext("That password cannot be used (too long or with invalid characters)."),
+    "common_password": lazy_gettext(
+        "This password is one of the most common ones, which attackers try first. Choose another one."
+    ),
     "invalid_name": lazy_gettext("Enter a name of at most 120 characters."),
 }
 
@@ -70,16 +73,8 @@ def client_ip(request: Request) -> str:
 
 
 def safe_next(raw_next: str | None) -> str:
-    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
-    target = (raw_next or "").strip()
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
-        return ""
-    if any(c in target for c in "\\\r\n\t\x00") or len(target) > 500 or ":" in target.split("?")[0]:
-        return ""
-    head, _sep, rest = target[1:].partition("/")
-    if head in SUPPORTED_LOCALES:  # redirect() adds the locale prefix of the request again
-        target = "/" + rest
-    return target
+    """Only a path on this site (see core.web.return_paths)."""
+    return same_origin_path(raw_next)
 
 
 def site_root(request: Request) -> str:
@@ -208,12 +203,12 @@ def check_area(form: Form, name: str, areas: list[Area], errors: FormErrors) -> 
 async def reauthenticate(ctx: RequestContext, user: User, password: str) -> bool | None:
     """True when the current password is right; False when wrong; None when too many wrong tries (429)."""
     limit, window = settings_limit(ctx)
-    buckets = [svc.bucket("reauth", ctx.tenant_id, str(user.id))]
-    if await svc.rate_limited(ctx.session, buckets, limit, window, record=False):
+    attempt = await svc.count_attempt(ctx.session, [svc.bucket("reauth", ctx.tenant_id, str(user.id))], limit, window)
+    if attempt.over:
         return None
     if verify_password(user.password_hash, password):
+        await svc.withdraw_attempt(ctx.session, attempt)
         return True
-    await svc.record_attempts(ctx.session, buckets)
     ctx.commit_on_error = True
     return False
 
@@ -405,14 +400,19 @@ async def login(request: Request, ctx: Ctx) -> Response[str]:
 
     limit, window = settings_limit(ctx)
     buckets = [svc.bucket("login-ip", ctx.tenant_id, client_ip(request)), svc.bucket("login", ctx.tenant_id, email)]
-    if await svc.rate_limited(ctx.session, buckets, limit, window, record=False):
+    attempt = await svc.count_attempt(ctx.session, buckets, limit, window)  # counted before the password is checked
+    if attempt.over:
         return too_many(request, ctx, "accounts/login.html", values=values)
     user = await svc.authenticate(ctx.session, email, password)
     if user is None:
-        await svc.record_attempts(ctx.session, buckets)
         ctx.commit_on_error = True
         errors.add("_form", _("Email or password is wrong."))
         return render(request, "accounts/login.html", status_code=401, errors=errors, values=values)
+    await svc.withdraw_attempt(ctx.session, attempt)
+    if svc.sign_in_blocked(user):
+        until = format_date(user.banned_until, ctx.tenant.timezone, ctx.locale)  # type: ignore[arg-type,union-attr]
+        errors.add("_form", _("Your account is suspended until %(date)s. You cannot sign in before then.", date=until))
+        return render(request, "accounts/login.html", status_code=403, errors=errors, values=values)
     await ctx.sign_in(user)
     return redirect(request, values["next"] or "/")
 

@@ -8,13 +8,31 @@ from __future__ import annotations
 
 from litestar import Router
 
-from core.web import admin_projects, admin_settings, admin_users
+from core.demographics import web as demographics_web
+from core.web import (
+    admin_embed,
+    admin_projects,
+    admin_retention,
+    admin_settings,
+    admin_tokens,
+    admin_users,
+    admin_webhooks,
+)
 from core.web.guards import admin_only
 
 admin_router = Router(
     path="/admin",
     guards=[admin_only],
-    route_handlers=[*admin_projects.routes, *admin_settings.routes, *admin_users.routes],
+    route_handlers=[
+        *admin_projects.routes,
+        *admin_retention.routes,
+        *admin_settings.routes,
+        *admin_users.routes,
+        *admin_embed.routes,
+        *admin_tokens.routes,
+        *admin_webhooks.routes,
+        *demographics_web.routes,
+    ],
 )
 
-routes: list = [admin_router, *admin_projects.public_routes]
+routes: list = [admin_router, *admin_projects.public_routes, *demographics_web.public_routes]

@@ -29,8 +29,8 @@ from core.project_service import (
     selectable_methods,
 )
 from core.projects import can_manage, decode_config
-from core.specs import PERMISSION_LEVELS
 from core.web.admin_common import get_or_404, precheck, tenant_row
+from core.web.admin_retention import apply_retention_days, read_retention_days, retention_input
 from core.web.forms import Form, FormErrors, read_form
 from core.web.render import redirect, render
 
@@ -236,7 +236,8 @@ async def method_fields_context(
     actions = []
     if spec is not None:
         current = decode_config(spec, config_source)
-        fields = config_fields(spec.config, current, labels=spec.config_labels)
+        locales = list((await tenant_row(ctx)).locales)
+        fields = config_fields(spec.config, current, labels=spec.config_labels, locales=locales)
         if form is not None and form.get("config_for") == method:
             _refill(fields, form)
         for action in spec.actions:
@@ -246,14 +247,14 @@ async def method_fields_context(
             if form is not None and form.get("config_for") == method:
                 level = form.get(f"perm.{action.key}.level") or level
                 areas = form.getlist(f"perm.{action.key}.areas")
-            actions.append({"spec": action, "level": level, "areas": areas})
+            levels = [(lvl, level_labels()[lvl]) for lvl in action.levels]
+            actions.append({"spec": action, "level": level, "areas": areas, "levels": levels})
     all_areas = list((await ctx.session.scalars(select(Area).order_by(Area.position, Area.id))).all())
     return {
         "method": method,
         "method_spec": spec,
         "config_fields": fields,
         "actions": actions,
-        "levels": [(lvl, level_labels()[lvl]) for lvl in PERMISSION_LEVELS],
         "all_areas": all_areas,
     }
 
@@ -267,6 +268,8 @@ def _refill(fields: list[Any], form: Form) -> None:
             f.value = form.get(f.name) in {"1", "on", "true", "yes"}
         elif f.kind == "checkboxes":
             f.value = form.getlist(f.name)
+        elif f.kind in ("multiloc", "multiloc_lines"):
+            f.value = {code: form.get(f"{f.name}.{code}") for code in f.locales}
         else:
             f.value = form.get(f.name)
 
@@ -284,6 +287,8 @@ async def _phase_page(
     tenant = await tenant_row(ctx)
     methods = selectable_methods(ctx.app.registry, tenant, phase.method if phase is not None else None)
     method = values.get("method") or (methods[0].key if methods else "")
+    # Data retention (core/web/admin_retention.py): the stored setting unless the form brought one back.
+    values.setdefault("retention_days", retention_input(phase))
     return render(
         request,
         "admin/phase_form.html",
@@ -336,6 +341,9 @@ async def _save_phase(request: Request, ctx: RequestContext, project: Project, p
         "ends_at": form.get("ends_at"),
     }
     errors = precheck(form)
+    # Data retention (core/web/admin_retention.py): read with the other fields, stored once the phase is saved.
+    values["retention_days"] = form.get("retention_days") or ""
+    retention_days = read_retention_days(form, errors)
     if not errors:
         try:
             saved = await save_phase(
@@ -347,6 +355,7 @@ async def _save_phase(request: Request, ctx: RequestContext, project: Project, p
                 form,
                 phase,
             )
+            apply_retention_days(saved, retention_days)
             return redirect(request, f"/admin/projects/{project.id}/phases/{saved.id}?saved=1")
         except ServiceError as exc:
             errors.update(exc.errors)

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 
 from core.context import Ctx, RequestContext
 from core.db.base import utcnow
 from core.i18n import gettext as _
-from core.models import ROLES, Area, AuditEntry, User
+from core.models import ROLES, Area, AuditEntry, AuthSession, User
 from core.project_service import ServiceError, audit
 from core.verification import set_verified
 from core.web.admin_common import get_or_404, paginate, precheck
@@ -61,14 +61,27 @@ def parse_ban_date(raw: str, tz: str) -> datetime | None:
     return until
 
 
-async def change_ban(session: Any, actor: User, user: User, until: datetime | None) -> None:
+async def change_ban(
+    session: Any, actor: User, user: User, until: datetime | None, *, block_sign_in: bool = False
+) -> None:
+    """A ban stops posting; with ``block_sign_in`` it also ends the person's sessions and refuses sign-in until then.
+
+    Ending the sessions is what makes the heavier ban bite at once: a signed-in browser would otherwise keep reading
+    members-only pages for as long as its cookie lives.
+    """
     if user.id == actor.id and until is not None:
         raise ServiceError({"banned_until": _("You cannot ban yourself.")})
-    before = user.banned_until.isoformat() if user.banned_until else None
-    user.banned_until = until
-    after = until.isoformat() if until else None
+    block = until is not None and block_sign_in
+    before = (user.banned_until.isoformat() if user.banned_until else None, bool(user.sign_in_banned))
+    user.banned_until, user.sign_in_banned = until, block
+    after = (until.isoformat() if until else None, block)
+    if block:
+        ended = await session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+        if ended.rowcount:
+            audit(session, actor, "user.signed_out", user, data={"sessions": ended.rowcount})
     if before != after:
-        audit(session, actor, "user.banned" if until else "user.unbanned", user, data={"until": after})
+        action = "user.banned" if until else "user.unbanned"
+        audit(session, actor, action, user, data={"until": after[0], "sign_in": block})
 
 
 # --- pages ----------------------------------------------------------------------------------------------------
@@ -113,6 +126,7 @@ async def _user_page(
         errors=errors or FormErrors(),
         roles=role_labels(),
         ban_value=ban_value,
+        ban_blocks_sign_in=bool(ban_value and user.sign_in_banned),
         saved=request.query_params.get("saved") == "1",
     )
 
@@ -135,7 +149,8 @@ async def _user_action(request: Request, ctx: RequestContext, user_id: int, acti
                 await change_verified(ctx.session, actor, user, form.flag("verified"))
             else:
                 tz = ctx.tenant.timezone if ctx.tenant else "UTC"
-                await change_ban(ctx.session, actor, user, parse_ban_date(form.get("banned_until"), tz))
+                until = parse_ban_date(form.get("banned_until"), tz)
+                await change_ban(ctx.session, actor, user, until, block_sign_in=form.flag("block_sign_in"))
             await ctx.session.flush()
             return redirect(request, f"/admin/users/{user.id}?saved=1")
         except ServiceError as exc:

@@ -17,7 +17,7 @@ async def notification_events(request: Request, ctx: Ctx) -> ServerSentEvent | R
     Answers 401 (not the usual redirect to the sign-in page: an EventSource cannot follow it) when nobody is signed in.
     """
     if ctx.user is None:
-        return Response(_("Please sign in"), status_code=401, media_type="text/plain; charset=utf-8")
+        return Response(_("Please sign in"), status_code=401, media_type="text/plain")
     return sse_response(request, user_channel(ctx.tenant_id, ctx.user.id), event_name="notification")
 
 

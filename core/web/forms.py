@@ -8,13 +8,19 @@ nothing written (the request's transaction is rolled back for every 4xx).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 from litestar import Request, Response
 
 from core import multiloc
+from core.i18n import lazy_gettext
+from core.web.errors import UserFacingError
 from core.web.render import render
 
 MAX_FIELD_LENGTH = 20000
+# Database integer columns are 64-bit: a bigger number is no id or amount we could have, and would fail in the driver.
+INT64 = 2**63 - 1
+NOT_TEXT = lazy_gettext("The form contained characters that are not valid text. Please check what you typed.")
 
 
 class Form:
@@ -46,9 +52,10 @@ class Form:
         if raw == "":
             return default
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             return None
+        return value if -INT64 <= value <= INT64 else None
 
     def multiloc(self, name: str, locales: list[str]) -> dict[str, str]:
         return {code: self.get(f"{name}.{code}") for code in locales if self.get(f"{name}.{code}")}
@@ -66,8 +73,20 @@ class Form:
 
 
 async def read_form(request: Request) -> Form:
-    data = await request.form()
-    items = list(data.multi_items()) if hasattr(data, "multi_items") else list(data.items())
+    """The submitted fields, refusing (400) a body that is not valid UTF-8 instead of storing mangled text."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        try:
+            text = (await request.body()).decode("utf-8")
+            items: list[tuple[str, Any]] = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            raise UserFacingError(detail=str(NOT_TEXT), status_code=400) from None
+    else:
+        data = await request.form()
+        items = list(data.multi_items()) if hasattr(data, "multi_items") else list(data.items())
+        # multipart parts are decoded leniently by the framework: a replacement character marks bytes that were not
+        # UTF-8 (nobody types U+FFFD on purpose)
+        if any("\ufffd" in k or (isinstance(v, str) and "\ufffd" in v) for k, v in items):
+            raise UserFacingError(detail=str(NOT_TEXT), status_code=400)
     return Form([(k, v) for k, v in items if k != "_csrf_token"])
 
 

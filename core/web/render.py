@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response
-from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
 from core import i18n, multiloc
 from core.context import RequestContext, request_context
+from core.csrf import token_for
+from core.web.return_paths import is_same_origin_path
 
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar appends "; charset=utf-8" to text types itself
 
 
 def csrf_token(request: Request) -> str:
-    return ScopeState.from_scope(request.scope).csrf_token or request.cookies.get("csrftoken", "")
+    return token_for(request.scope)
 
 
 def is_htmx(request: Request) -> bool:
@@ -95,8 +96,11 @@ def render(
 
 
 def redirect(request: Request, path: str, *, status_code: int = 303) -> Response[str]:
-    """Post/redirect/get that also works for htmx, which follows HX-Redirect instead of a 3xx."""
-    target = request_context(request).url(path)
+    """Post/redirect/get that also works for htmx, which follows HX-Redirect instead of a 3xx.
+
+    Only ever to a path of this site: anything else (a forgotten check upstream) goes to the home page.
+    """
+    target = request_context(request).url(path if is_same_origin_path(path) else "/")
     if is_htmx(request):
         return Response("", status_code=200, headers={"HX-Redirect": target})
     return Response("", status_code=status_code, headers={"Location": target})

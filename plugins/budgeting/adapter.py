@@ -9,7 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from core.i18n import currency_digits
+from core import currency_digits
 
 from .rules import format_amount
 from .rules.election import Election, Project, Voter

@@ -13,24 +13,36 @@ from typing import Any
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from core import exports, uploads
-from core.context import Ctx, RequestContext
-from core.i18n import currency_digits, format_money, ngettext
-from core.i18n import gettext as _
-from core.models import Area, AuditEntry, Phase
-from core.phases import PhaseState
-from core.projects import PhaseContext, phase_context
-from core.web.errors import UserFacingError
-from core.web.forms import Form, FormErrors, multiloc_or_error, read_form
-from core.web.render import is_htmx, redirect, render
+from core import (
+    Area,
+    Ctx,
+    Form,
+    FormErrors,
+    PhaseContext,
+    RequestContext,
+    UserFacingError,
+    currency_digits,
+    denied,
+    exports,
+    format_money,
+    is_htmx,
+    multiloc_or_error,
+    ngettext,
+    phase_context,
+    read_form,
+    redirect,
+    render,
+    uploads,
+)
+from core import gettext as _
 
 from . import services
 from .models import Budget, Option
 from .rules import rule_names
-from .services import CartLine, CartRefused, CartView, ImportRefused
-from .spec import BALLOT_TYPE_LABELS, SOURCE_LABELS, VOTE_ACTION, BudgetingConfig
+from .services import BallotSubmitted, CartLine, CartRefused, CartView, ImportRefused
+from .spec import BALLOT_TYPE_LABELS, SOURCE_LABELS, VOTE_ACTION, BudgetingConfig, results_public
 
 KEY = "budgeting"
 MAX_PB_BYTES = 9 * 1024 * 1024
@@ -101,7 +113,7 @@ def paid_text(voters: int, amount: str) -> str:
 
 
 def results_visible(pctx: PhaseContext) -> bool:
-    return pctx.state is PhaseState.ENDED or bool(pctx.config.show_results_before_end)
+    return results_public(pctx.phase, pctx.config)
 
 
 async def _ballot_context(pctx: PhaseContext, budget: Budget, *, items: list | None = None) -> dict[str, Any]:
@@ -173,6 +185,7 @@ async def cart_edit(request: Request, ctx: Ctx, phase_id: FromPath[int], budget_
     verdict = await services.vote_verdict(pctx, budget)
     if not verdict.allowed:
         raise _refuse(verdict)
+    await pctx.attempt(VOTE_ACTION, step="cart")
     form = await read_form(request)
     option_id = form.int("option_id")
     action = form.get("action")
@@ -182,6 +195,8 @@ async def cart_edit(request: Request, ctx: Ctx, phase_id: FromPath[int], budget_
     options = {o.id: o for o in await services.options_of(pctx.session, budget.id)}
     try:
         items = await services.edit_cart(pctx.session, pctx.config, budget, options, ctx.user, action, option_id, value)
+    except BallotSubmitted:
+        raise _refuse(denied("already_done")) from None
     except CartRefused as exc:
         context = await _ballot_context(pctx, budget)
         context["refused"] = str(exc)
@@ -230,6 +245,7 @@ async def submit(request: Request, ctx: Ctx, phase_id: FromPath[int], budget_id:
     verdict = pctx.can(VOTE_ACTION, item=budget)
     if not verdict.allowed:
         raise _refuse(verdict)
+    await pctx.attempt(VOTE_ACTION, step="submit")
     options = {o.id: o for o in await services.options_of(pctx.session, budget.id)}
     try:
         result = await services.submit_ballot(ctx.session, pctx.config, budget, options, ctx.user)
@@ -323,34 +339,6 @@ async def results_export(ctx: Ctx, phase_id: FromPath[int], fmt: FromPath[str]) 
     return exports.table_download(header, rows, basename=f"budgeting-results-phase-{pctx.phase.id}", fmt=fmt)
 
 
-@get("/log")
-async def change_log(request: Request, ctx: Ctx, phase_id: FromPath[int]) -> Response[str]:
-    pctx = await _phase(ctx, phase_id)
-    entries = await public_log(ctx, pctx.phase)
-    return render(request, "budgeting/log.html", pctx=pctx, project=pctx.project, phase=pctx.phase, entries=entries)
-
-
-async def public_log(ctx: RequestContext, phase: Phase) -> list[AuditEntry]:
-    stmt = (
-        select(AuditEntry)
-        .where(
-            AuditEntry.public.is_(True),
-            or_(
-                AuditEntry.action.like("budgeting.%"),
-                (AuditEntry.target_type == "phase") & (AuditEntry.target_id == phase.id),
-            ),
-        )
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(500)
-    )
-    found = (await ctx.session.scalars(stmt)).all()
-    return [
-        e
-        for e in found
-        if (e.target_type == "phase" and e.target_id == phase.id) or (e.data or {}).get("phase_id") == phase.id
-    ]
-
-
 # ---------------------------------------------------------------- staff
 
 
@@ -374,7 +362,6 @@ async def manage(request: Request, ctx: Ctx, phase_id: FromPath[int]) -> Respons
         base=_base(pctx),
         ballot_type_label=BALLOT_TYPE_LABELS[pctx.config.ballot_type],
         source_labels=SOURCE_LABELS,
-        entries=await public_log(ctx, pctx.phase),
     )
 
 
@@ -743,9 +730,7 @@ async def export_pb(ctx: Ctx, phase_id: FromPath[int], budget_id: FromPath[int])
     pctx = await _staff(ctx, phase_id)
     budget = await _budget(pctx, budget_id)
     text = await services.export_pb(ctx.session, pctx.config, budget, ctx.tenant.currency, ctx.tenant.default_locale)
-    return exports.download(
-        text.encode("utf-8"), f"phase-{pctx.phase.id}-budget-{budget.id}.pb", "text/plain; charset=utf-8"
-    )
+    return exports.download(text.encode("utf-8"), f"phase-{pctx.phase.id}-budget-{budget.id}.pb", "text/plain")
 
 
 async def _paper_context(pctx: PhaseContext, budget: Budget) -> dict:
@@ -847,7 +832,6 @@ router = Router(
         option_image,
         results_page,
         results_export,
-        change_log,
         manage,
         budget_new,
         budget_edit,

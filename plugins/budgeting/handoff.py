@@ -20,14 +20,23 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import PhaseOutput, has_phase_outputs, phase_outputs
-from core.context import Ctx, RequestContext
-from core.i18n import gettext as _
-from core.models import Phase, User
-from core.projects import PhaseContext
-from core.web.errors import UserFacingError
-from core.web.forms import Form, FormErrors, read_form
-from core.web.render import redirect, render
+from core import (
+    Ctx,
+    Form,
+    FormErrors,
+    Phase,
+    PhaseContext,
+    PhaseOutput,
+    RequestContext,
+    User,
+    UserFacingError,
+    has_phase_outputs,
+    phase_outputs,
+    read_form,
+    redirect,
+    render,
+)
+from core import gettext as _
 
 from . import services
 from .controllers import _base, _budget, _ml_text, _staff

@@ -6,8 +6,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from core import multiloc
-from core.models import Phase, Tenant
+from core import Phase, Tenant, multiloc
 
 from . import services
 from .models import Ballot, Budget, Cart, Option
@@ -15,7 +14,7 @@ from .spec import BudgetingConfig
 
 
 def _config(phase: Phase) -> BudgetingConfig:
-    from core.projects import decode_config
+    from core import decode_config
 
     from .plugin import _spec
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core import MethodSpec, hookimpl, lazy_gettext
-from core.migrate import plugin_lineage
-from core.permissions import denied
-from core.specs import ExportSpec, TranslationDomain
+from core import ExportSpec, MethodSpec, TranslationDomain, denied, hookimpl, lazy_gettext, plugin_lineage
 
 from . import models  # noqa: F401 - registers the budgeting_* tables
-from .spec import CONFIG_LABELS, VOTE, VOTE_ACTION, BudgetingConfig
+from .spec import CHANGE_LABELS, CONFIG_LABELS, VOTE, VOTE_ACTION, BudgetingConfig
 
 HERE = Path(__file__).resolve().parent
 
@@ -29,12 +26,29 @@ def _spec() -> MethodSpec:
         actions=(VOTE,),
         config_labels=CONFIG_LABELS,
         config_locked=services.config_locked,
+        change_labels=CHANGE_LABELS,
+        change_detail_template="budgeting/_change.html",
     )
 
 
 @hookimpl
 def register_methods() -> list[Any]:
     return [_spec()]
+
+
+@hookimpl
+def register_imports() -> list[Any]:
+    from .imports import PAPER_BALLOTS
+
+    return [PAPER_BALLOTS]
+
+
+@hookimpl
+def register_concurrency_cases() -> list[Any]:
+    """One ballot per person and budget, however many submits race."""
+    from .concurrency import CASES
+
+    return CASES
 
 
 @hookimpl
@@ -69,6 +83,33 @@ def phase_results(phase: Any) -> Any:
 
 
 @hookimpl
+def public_api(phase: Any) -> Any:
+    """Budgets, options and (once public) results for the JSON API (plugins/budgeting/api.py)."""
+    if phase.method != "budgeting":
+        return None
+    from .api import public_budgeting
+    from .hooks import _config
+
+    return lambda session, query: public_budgeting(session, phase, _config(phase), query)
+
+
+@hookimpl
+def participants(phase: Any) -> Any:
+    """Voters of the phase's budgets (paper ballots have no account and are not counted)."""
+    if getattr(phase, "method", None) != "budgeting":
+        return None
+    from sqlalchemy import select
+
+    from .models import Ballot, Budget
+
+    return (
+        select(Ballot.user_id)
+        .join(Budget, Budget.id == Ballot.budget_id)
+        .where(Budget.phase_id == phase.id, Ballot.user_id.is_not(None))
+    )
+
+
+@hookimpl
 def register_exports() -> list[Any]:
     from .hooks import export_rows
 
@@ -87,6 +128,15 @@ def forget_user(user: Any) -> Any:
     from .hooks import forget
 
     return lambda session: forget(session, user)
+
+
+@hookimpl
+def retention(phase: Any) -> Any:
+    if phase.method != "budgeting":
+        return None
+    from .retention import retain
+
+    return lambda session: retain(session, phase)
 
 
 @hookimpl

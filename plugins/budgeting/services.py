@@ -19,11 +19,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit
-from core.i18n import currency_digits
-from core.i18n import gettext as _
-from core.models import Phase, User
-from core.permissions import Verdict, denied
+from core import Phase, User, Verdict, audit, currency_digits, denied
+from core import gettext as _
 
 from .adapter import ballots_election, budget_meta
 from .models import Ballot, Budget, Cart, Option
@@ -36,6 +33,14 @@ MAX_OPTIONS_PER_BUDGET = 2000
 
 class CartRefused(Exception):
     """A cart edit that cannot be applied; the message is translated and meant for the voter."""
+
+
+class BallotSubmitted(Exception):
+    """A cart edit that lost the race against the voter's own submit: the ballot is stored, the cart is gone.
+
+    The handler answers it with the same ``already_done`` verdict as an edit that came after the submit, and the
+    transaction is rolled back, so nothing the edit did is kept.
+    """
 
 
 # ---------------------------------------------------------------- money
@@ -278,17 +283,30 @@ async def read_cart(session: AsyncSession, budget_id: int, user_id: int) -> list
 
 
 async def lock_cart(session: AsyncSession, budget_id: int, user_id: int, *, create: bool) -> Cart | None:
-    """The voter's cart row, locked for this transaction (created on first use, race-free)."""
-    stmt = select(Cart).where(Cart.budget_id == budget_id, Cart.user_id == user_id).with_for_update()
+    """The voter's cart row, locked for this transaction (created on first use, race-free), or None.
+
+    None when there is no cart and ``create`` is false, or when the row kept vanishing under us: a submit deletes the
+    cart in the transaction that stores the ballot, so a request that waited for the lock can find the row gone. The
+    caller decides what that means (``edit_cart`` checks for the ballot under the lock). ``populate_existing``
+    makes the locked read refresh an object the session may already hold, so nobody edits a stale copy.
+    """
+    stmt = (
+        select(Cart)
+        .where(Cart.budget_id == budget_id, Cart.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     cart = await session.scalar(stmt)
-    if cart is not None or not create:
-        return cart
-    try:
-        async with session.begin_nested():
-            session.add(Cart(budget_id=budget_id, user_id=user_id, items=[]))
-    except IntegrityError:
-        pass  # a parallel request created it first: wait for its lock below
-    return await session.scalar(stmt.execution_options(populate_existing=True))
+    for _attempt in range(3):
+        if cart is not None or not create:
+            return cart
+        try:
+            async with session.begin_nested():
+                session.add(Cart(budget_id=budget_id, user_id=user_id, items=[]))
+        except IntegrityError:
+            pass  # a parallel request created it first: the locked read below waits for it
+        cart = await session.scalar(stmt)
+    return cart
 
 
 def apply_cart_action(
@@ -377,8 +395,13 @@ async def edit_cart(
     option_id: int,
     value: int | None,
 ) -> list:
+    """Apply one edit to the voter's cart under its row lock; CartRefused says why not, BallotSubmitted means the
+    voter's own submit got in first (checked under the lock, so an edit never writes a cart beside the ballot)."""
     cart = await lock_cart(session, budget.id, user.id, create=True)
-    assert cart is not None
+    if await my_ballot(session, budget.id, user.id) is not None:
+        raise BallotSubmitted()
+    if cart is None:
+        raise CartRefused(_("Your selection changed at the same moment. Please try again."))
     new_items = apply_cart_action(config, budget, options, list(cart.items), action, option_id, value)
     cart.items = new_items
     await session.flush()
@@ -451,8 +474,10 @@ async def add_paper_ballot(
     reference: str,
     area_id: int | None,
     staff: User,
+    extra: dict | None = None,
 ) -> Ballot:
-    """A paper ballot typed in by staff: same checks as online, counted in the same tally, source recorded."""
+    """A paper ballot typed in by staff (or imported from a file, ``extra`` then names the file's source): same
+    checks as online, counted in the same tally as paper, source recorded."""
     problems = ballot_problems(config, budget, lines)
     if problems:
         raise CartRefused(" ".join(problems))
@@ -465,14 +490,26 @@ async def add_paper_ballot(
         points=[line.points for line in lines] if config.ballot_type == "cumulative" else None,
         receipt=new_receipt(),
         entered_by_id=staff.id,
+        extra=dict(extra or {}),
     )
     try:
         async with session.begin_nested():
             session.add(ballot)
     except IntegrityError as exc:
         raise CartRefused(_("A paper ballot with this number has already been entered.")) from exc
-    audit.record(session, staff, "budgeting.paper_ballot", ballot, {"budget_id": budget.id, "reference": reference})
+    data = {"budget_id": budget.id, "reference": reference, **(extra or {})}
+    audit.record(session, staff, "budgeting.paper_ballot", ballot, data)
     return ballot
+
+
+async def ballot_references(session: AsyncSession, budget_ids: list[int]) -> set[tuple[int, str]]:
+    """(budget id, reference) of the ballots already stored with a reference (paper or imported)."""
+    if not budget_ids:
+        return set()
+    stmt = select(Ballot.budget_id, Ballot.reference).where(
+        Ballot.budget_id.in_(budget_ids), Ballot.reference.is_not(None)
+    )
+    return {(budget_id, reference) for budget_id, reference in (await session.execute(stmt)).all()}
 
 
 # ---------------------------------------------------------------- tally

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
-from core import ActionSpec, lazy_gettext
+from core import CHOOSING, SUBMITTING, ActionSpec, PhaseState, lazy_gettext, phase_state
 
 BallotType = Literal["knapsack", "approval", "cumulative", "choose-one", "ranked"]
 BALLOT_TYPES: tuple[str, ...] = ("knapsack", "approval", "cumulative", "choose-one", "ranked")
@@ -48,7 +48,7 @@ class BudgetingConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=False)
 
 CONFIG_LABELS = {
     "ballot_type": lazy_gettext("Ballot type"),
-    "min_spend_percent": lazy_gettext("Minimum spend (% of the budget, knapsack ballots)"),
+    "min_spend_percent": lazy_gettext("Minimum spend (percent of the budget, knapsack ballots)"),
     "min_spend_amount": lazy_gettext("Minimum spend (amount in minor units, knapsack ballots)"),
     "min_choices": lazy_gettext("Fewest options a ballot must choose (approval ballots)"),
     "max_choices": lazy_gettext("Most options a ballot may choose (approval ballots, 0 = no limit)"),
@@ -73,4 +73,30 @@ SOURCE_LABELS = {
     "import": lazy_gettext("Imported from a file"),
 }
 
-VOTE = ActionSpec(VOTE_ACTION, lazy_gettext("Vote on the budget"), default_level="registered")
+# One permission, two paces: filling the cart is many quick clicks (step "cart"), submitting happens once per budget
+# (step "submit"; a repeat lands on the confirmation before it is counted).
+VOTE = ActionSpec(
+    VOTE_ACTION,
+    lazy_gettext("Vote on the budget"),
+    default_level="registered",
+    rate_limit=SUBMITTING,
+    step_limits={"cart": CHOOSING, "submit": SUBMITTING},
+)
+
+
+def results_public(phase: Any, config: BudgetingConfig) -> bool:
+    """The one embargo rule: results are public once the phase ended, or while open when the phase says so."""
+    return phase_state(phase) is PhaseState.ENDED or bool(config.show_results_before_end)
+
+
+# What the phase's public change log (the core's page) calls each public action of this method.
+CHANGE_LABELS = {
+    "budgeting.budget_created": lazy_gettext("Budget created"),
+    "budgeting.budget_changed": lazy_gettext("Budget changed"),
+    "budgeting.budget_deleted": lazy_gettext("Budget deleted"),
+    "budgeting.option_created": lazy_gettext("Option added"),
+    "budgeting.option_changed": lazy_gettext("Option changed"),
+    "budgeting.option_deleted": lazy_gettext("Option removed"),
+    "budgeting.imported": lazy_gettext("Options and ballots imported from a file"),
+    "budgeting.config_changed": lazy_gettext("Voting rules changed"),
+}

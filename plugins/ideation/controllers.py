@@ -13,17 +13,31 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from sqlalchemy import delete, select
 
-from core import PhasePanel, exports, uploads
+from core import (
+    ALLOWED,
+    Ctx,
+    Form,
+    FormErrors,
+    PhaseContext,
+    PhasePanel,
+    UserFacingError,
+    exports,
+    is_htmx,
+    item_view,
+    item_views,
+    multiloc_or_error,
+    phase_context,
+    read_form,
+    redirect,
+    render,
+    uploads,
+)
 from core import gettext as _
-from core.context import Ctx
-from core.projects import PhaseContext, phase_context
-from core.web.errors import UserFacingError
-from core.web.forms import Form, FormErrors, multiloc_or_error, read_form
-from core.web.render import is_htmx, redirect, render
-from plugins.ideation import imports, insights, services
-from plugins.ideation.models import IdeaImage, IdeaStatus, IdeaTopic, ImportBatch
-from plugins.ideation.schemas import MAX_IMAGES, NOTE_MAX, ListQuery, parse_comment, parse_idea
-from plugins.ideation.spec import HIDE_REASONS, KEY, REPORT_REASONS, SORTS
+from plugins.ideation import insights, services
+from plugins.ideation.items import KIND
+from plugins.ideation.models import IdeaImage, IdeaStatus, IdeaTopic
+from plugins.ideation.schemas import MAX_IMAGES, ListQuery, parse_idea
+from plugins.ideation.spec import KEY, SORTS
 from plugins.ideation.text import excerpt
 
 VIEWS = ("cards", "list", "map")
@@ -31,11 +45,6 @@ FLASH = {
     "posted": lambda: _("Thank you! Your idea has been posted."),
     "updated": lambda: _("Your idea has been updated."),
     "withdrawn": lambda: _("Your idea has been withdrawn."),
-    "reported": lambda: _("Thank you. A moderator will look at your report."),
-    "already_reported": lambda: _("You have already reported this."),
-    "status": lambda: _("The status has been saved and followers have been told."),
-    "moderated": lambda: _("Done. The act has been recorded in the audit log."),
-    "imported": lambda: _("The ideas have been imported."),
     "saved": lambda: _("Saved."),
 }
 
@@ -87,15 +96,14 @@ async def common(pctx: PhaseContext) -> dict[str, Any]:
         "topic_names": {t.id: t.name for t in topics},
         "area_names": {a.id: a.name for a in areas},
         "sorts": SORTS,
-        "report_reasons": REPORT_REASONS,
-        "hide_reasons": HIDE_REASONS,
         "errors": None,
     }
 
 
 async def listing(pctx: PhaseContext, query: ListQuery, view: str) -> dict[str, Any]:
     page = await services.list_ideas(pctx, query)
-    mine = await services.standing(pctx, [i.id for i in page.ideas])
+    mine = await services.standing(pctx)
+    parts = await item_views(pctx, KIND, page.ideas)
     located = [i for i in page.ideas if i.located]
     names = await services._names(pctx.session, {i.author_id for i in page.ideas if not i.anonymous and not i.offline})
     return {
@@ -104,13 +112,20 @@ async def listing(pctx: PhaseContext, query: ListQuery, view: str) -> dict[str, 
         "page": page,
         "query": query,
         "view": view,
-        "mine": mine,
+        "parts": parts,
+        "like_verdict": like_verdict(parts),
         "post_verdict": services.post_verdict(pctx, mine),
-        "like_verdict": services.react_verdict(pctx, "like", mine),
-        "dislike_verdict": services.react_verdict(pctx, "dislike", mine),
         "map_points": map_points(pctx, located) if view == "map" else [],
         "qs": lambda **changes: urlencode({**query.params(**changes), "view": view}),
     }
+
+
+def like_verdict(parts: dict[int, Any]) -> Any:
+    """Whether the visitor may like ideas of this list (said once above it): the verdict of an idea they have not
+    reacted to, so a phase limit they reached shows, or of any idea when they reacted to all."""
+    fresh = [part for part in parts.values() if part.my_reaction is None]
+    chosen = (fresh or list(parts.values()) or [None])[0]
+    return chosen.reaction_verdicts["like"] if chosen is not None else ALLOWED
 
 
 def map_points(pctx: PhaseContext, ideas: list[Any]) -> list[dict[str, Any]]:
@@ -246,6 +261,7 @@ class IdeationController(Controller):
     async def create(self, request: Request, ctx: Ctx, phase_id: FromPath[int]) -> Response[str]:
         pctx = await phase_context(ctx, phase_id, KEY)
         services.refuse(services.post_verdict(pctx, await services.standing(pctx)))
+        await pctx.attempt("ideation.post")
         data, blobs, form, errors = await self._read_idea(request, pctx)
         if errors:
             context = await self._form_context(pctx, values=form.as_dict(), chosen_topics=data.topic_ids)
@@ -287,6 +303,7 @@ class IdeationController(Controller):
         )
         if reason:
             raise UserFacingError(detail=reason, status_code=403)
+        await pctx.attempt("ideation.post", step="edit")
         data, _blobs, form, errors = await self._read_idea(request, pctx)
         errors.pop("images", None)
         if errors:
@@ -308,12 +325,7 @@ class IdeationController(Controller):
 
     async def _idea_context(self, pctx: PhaseContext, idea: Any) -> dict[str, Any]:
         context = await common(pctx)
-        mine = await services.standing(pctx, [idea.id])
-        top, children, comment_reactions = await services.comments_for(pctx, idea)
-        names_wanted = {c.author_id for c in [*top, *(c for cs in children.values() for c in cs)] if not c.anonymous}
-        if not idea.anonymous:
-            names_wanted.add(idea.author_id)
-        names = await services._names(pctx.session, names_wanted)
+        names = await services._names(pctx.session, set() if idea.anonymous else {idea.author_id})
         topic_ids = list(
             (await pctx.session.scalars(select(IdeaTopic.topic_id).where(IdeaTopic.idea_id == idea.id))).all()
         )
@@ -326,19 +338,9 @@ class IdeationController(Controller):
             "idea": idea,
             "idea_topics": topic_ids,
             "images": images,
-            "mine": mine,
             "names": names,
-            "comments": top,
-            "children": children,
-            "comment_reactions": comment_reactions,
-            "feedback": await services.feedback_for(pctx.session, idea.id),
-            "like_verdict": services.react_verdict(pctx, "like", mine, mine.reactions.get(idea.id)),
-            "dislike_verdict": services.react_verdict(pctx, "dislike", mine, mine.reactions.get(idea.id)),
-            "comment_verdict": services.comment_verdict(pctx),
-            "comment_react_verdict": pctx.can("ideation.react"),
+            "part": await item_view(pctx, KIND, idea),
             "edit_refusal": services.edit_refusal(pctx, idea, context["statuses"]),
-            "comment_edit_refusal": lambda c: services.comment_edit_refusal(pctx, c),
-            "render_body": services.render_body,
             "body_html": services.render_body(idea.body),
         }
 
@@ -349,236 +351,14 @@ class IdeationController(Controller):
         context = await self._idea_context(pctx, idea)
         return render(request, "ideation/idea.html", flash=flash_message(request), **context)
 
-    @post("/ideas/{idea_id:int}/react")
-    async def react(self, request: Request, ctx: Ctx, phase_id: FromPath[int], idea_id: FromPath[int]) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        idea = await services.get_idea(pctx, idea_id)
-        form = await read_form(request)
-        kind = form.get("kind")
-        await services.set_idea_reaction(pctx, idea, None if kind == "none" else kind)
-        if is_htmx(request):
-            await pctx.session.refresh(idea)
-            mine = await services.standing(pctx, [idea.id])
-            return render(
-                request,
-                "ideation/_reactions.html",
-                **await common(pctx),
-                idea=idea,
-                mine=mine,
-                compact=form.get("compact") == "1",
-                next=form.get("next"),
-                like_verdict=services.react_verdict(pctx, "like", mine, mine.reactions.get(idea.id)),
-                dislike_verdict=services.react_verdict(pctx, "dislike", mine, mine.reactions.get(idea.id)),
-            )
-        return redirect(request, _safe_next(form, f"{base_path(phase_id)}/ideas/{idea.id}"))
-
-    @post("/ideas/{idea_id:int}/follow")
-    async def follow(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], idea_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        idea = await services.get_idea(pctx, idea_id)
-        form = await read_form(request)
-        following = await services.set_follow(pctx, idea, form.flag("follow"))
-        if is_htmx(request):
-            mine = services.Standing(follows={idea.id} if following else set())
-            return render(request, "ideation/_follow.html", **await common(pctx), idea=idea, mine=mine)
-        return redirect(request, f"{base_path(phase_id)}/ideas/{idea.id}")
-
-    @post("/ideas/{idea_id:int}/status")
-    async def status(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], idea_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        _require_moderator(pctx)
-        idea = await services.get_idea(pctx, idea_id)
-        form = await read_form(request)
-        errors = FormErrors()
-        feedback = multiloc_or_error(
-            form,
-            "feedback",
-            list(ctx.tenant.locales),
-            errors,
-            required_locale=None,
-            message=_("Check the answer texts."),
-        )
-        if errors:
-            return await self._idea_invalid(request, pctx, idea, errors)
-        await services.set_status(pctx, idea, form.get("status"), feedback or None)
-        return redirect(request, f"{base_path(phase_id)}/ideas/{idea.id}?done=status")
-
-    async def _idea_invalid(
-        self, request: Request, pctx: Any, idea: Any, errors: FormErrors, **extra: Any
-    ) -> Response[str]:
-        """The idea page again with the form errors (422): one answer for every form posted from that page."""
-        context = await self._idea_context(pctx, idea)
-        return render(
-            request, "ideation/idea.html", status_code=422, flash=None, **{**context, "errors": errors, **extra}
-        )
-
-    # ------------------------------------------------------------------ comments
-
-    @post("/ideas/{idea_id:int}/comments")
-    async def comment(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], idea_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        idea = await services.get_idea(pctx, idea_id)
-        services.refuse(services.comment_verdict(pctx))
-        form = await read_form(request)
-        errors = FormErrors()
-        field = "reply" if form.get("parent_id") else "body"
-        body = parse_comment(form, errors, field)
-        if form.has_nul:
-            errors.add(field, _("Some text could not be accepted. Please check what you entered."))
-        if errors:
-            return await self._idea_invalid(request, pctx, idea, errors, comment_value=body)
-        comment = await services.add_comment(
-            pctx, idea, body, parent_id=form.int("parent_id"), anonymous=form.flag("anonymous")
-        )
-        return redirect(request, f"{base_path(phase_id)}/ideas/{idea.id}#comment-{comment.id}")
-
-    @get("/comments/{comment_id:int}/edit")
-    async def comment_edit_form(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], comment_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        comment, idea = await services.get_comment(pctx, comment_id)
-        reason = services.comment_edit_refusal(pctx, comment)
-        if reason:
-            raise UserFacingError(detail=reason, status_code=403)
-        return render(
-            request, "ideation/comment_form.html", **await common(pctx), comment=comment, idea=idea, value=comment.body
-        )
-
-    @post("/comments/{comment_id:int}/edit")
-    async def comment_update(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], comment_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        comment, idea = await services.get_comment(pctx, comment_id)
-        form = await read_form(request)
-        errors = FormErrors()
-        body = parse_comment(form, errors)
-        if errors:
-            return render(
-                request,
-                "ideation/comment_form.html",
-                status_code=422,
-                **{**await common(pctx), "errors": errors},
-                comment=comment,
-                idea=idea,
-                value=body,
-            )
-        await services.edit_comment(pctx, comment, body)
-        return redirect(request, f"{base_path(phase_id)}/ideas/{idea.id}#comment-{comment.id}")
-
-    @post("/comments/{comment_id:int}/delete")
-    async def comment_delete(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], comment_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        comment, idea = await services.get_comment(pctx, comment_id)
-        await services.delete_comment(pctx, comment)
-        return redirect(request, f"{base_path(phase_id)}/ideas/{idea.id}#comment-{comment.id}")
-
-    @post("/comments/{comment_id:int}/react")
-    async def comment_react(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], comment_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        comment, idea = await services.get_comment(pctx, comment_id)
-        form = await read_form(request)
-        kind = form.get("kind")
-        mine = await services.set_comment_reaction(pctx, comment, None if kind == "none" else kind)
-        if is_htmx(request):
-            await pctx.session.refresh(comment)
-            return render(
-                request,
-                "ideation/_comment_reactions.html",
-                **await common(pctx),
-                idea=idea,
-                comment=comment,
-                comment_reactions={comment.id: mine} if mine else {},
-                comment_react_verdict=pctx.can("ideation.react"),
-            )
-        return redirect(request, f"{base_path(phase_id)}/ideas/{idea.id}#comment-{comment.id}")
-
-    # ------------------------------------------------------------------ reports and moderation
-
-    @get("/report/{target_type:str}/{target_id:int}")
-    async def report_form(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], target_type: FromPath[str], target_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        if pctx.user is None:
-            services.refuse(services.denied("not_signed_in"))
-        target, idea = await services._target(pctx, target_type, target_id)
-        return render(
-            request, "ideation/report.html", **await common(pctx), target_type=target_type, target=target, idea=idea
-        )
-
-    @post("/report/{target_type:str}/{target_id:int}")
-    async def report(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], target_type: FromPath[str], target_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        if pctx.user is None:
-            services.refuse(services.denied("not_signed_in"))
-        target, idea = await services._target(pctx, target_type, target_id)
-        form = await read_form(request)
-        errors = FormErrors()
-        reason = form.get("reason")
-        if reason not in REPORT_REASONS:
-            errors.add("reason", _("Choose a reason."))
-        note = form.get("note")
-        if len(note) > NOTE_MAX or "\x00" in note:
-            errors.add("note", _("The note can be at most %(n)d characters long.", n=NOTE_MAX))
-        if errors:
-            return render(
-                request,
-                "ideation/report.html",
-                status_code=422,
-                **{**await common(pctx), "errors": errors},
-                target_type=target_type,
-                target=target,
-                idea=idea,
-            )
-        fresh = await services.report(pctx, target_type, target_id, reason, note)
-        done = "reported" if fresh else "already_reported"
-        target_url = f"{base_path(phase_id)}/ideas/{idea.id}?done={done}"
-        if target_type == "idea" and target.hidden:
-            target_url = f"{base_path(phase_id)}?done={done}"
-        return redirect(request, target_url)
+    # ------------------------------------------------------------------ moderation
 
     @get("/moderation")
     async def moderation(self, request: Request, ctx: Ctx, phase_id: FromPath[int]) -> Response[str]:
+        """Reports and hidden items are in the municipality's one queue, filtered to this project."""
         pctx = await phase_context(ctx, phase_id, KEY)
         _require_moderator(pctx)
-        queue = await services.moderation_queue(pctx)
-        return render(
-            request, "ideation/moderation.html", **await common(pctx), queue=queue, flash=flash_message(request)
-        )
-
-    @post("/moderation/{target_type:str}/{target_id:int}")
-    async def moderate(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], target_type: FromPath[str], target_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        _require_moderator(pctx)
-        form = await read_form(request)
-        action = form.get("action")
-        reason = form.get("reason") or None
-        if reason is not None and reason not in HIDE_REASONS:
-            raise UserFacingError(detail=_("Choose a reason."), status_code=422)
-        if action == "ban":
-            days = form.int("days")
-            if days is None or not 1 <= days <= 3650:
-                raise UserFacingError(detail=_("Give the number of days, from 1 to 3650."), status_code=422)
-            await services.ban_author(pctx, target_type, target_id, days, reason or "rules")
-        else:
-            await services.moderate(pctx, target_type, target_id, action, reason)
-        return redirect(request, f"{base_path(phase_id)}/moderation?done=moderated")
+        return redirect(request, f"/admin/moderation?{urlencode({'project': pctx.project.id})}")
 
     # ------------------------------------------------------------------ custom statuses (tenant admins)
 
@@ -654,110 +434,6 @@ class IdeationController(Controller):
             raise UserFacingError(detail=services.denied("not_signed_in").message, status_code=401)
         if pctx.user.role != "admin":
             raise PermissionDeniedException()
-
-    # ------------------------------------------------------------------ offline import
-
-    @get("/import")
-    async def import_form(self, request: Request, ctx: Ctx, phase_id: FromPath[int]) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        _require_moderator(pctx)
-        return render(request, "ideation/import.html", **await common(pctx), values={})
-
-    @post("/import")
-    async def import_upload(self, request: Request, ctx: Ctx, phase_id: FromPath[int]) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        _require_moderator(pctx)
-        form = await read_form(request)
-        errors = FormErrors()
-        source = form.get("source")
-        if not source:
-            errors.add("source", _("Say where these ideas were collected, for example “Town meeting, 12 May”."))
-        elif len(source) > 200:
-            errors.add("source", _("The source can be at most %(n)d characters long.", n=200))
-        upload = form.file("file")
-        header: list[str] = []
-        rows: list[list[str]] = []
-        if upload is None or not getattr(upload, "filename", ""):
-            errors.add("file", _("Choose a CSV or XLSX file."))
-        else:
-            try:
-                header, rows = imports.read_table(upload.filename, await upload.read(imports.MAX_BYTES + 1))
-            except imports.ImportFileError as exc:
-                errors.add("file", str(exc))
-        if errors:
-            return render(
-                request,
-                "ideation/import.html",
-                status_code=422,
-                **{**await common(pctx), "errors": errors},
-                values=form.as_dict(),
-            )
-        batch = ImportBatch(
-            phase_id=phase_id,
-            created_by=ctx.user.id,
-            filename=upload.filename[:200],
-            source=source,
-            header=header,
-            rows=rows,
-        )
-        pctx.session.add(batch)
-        await pctx.session.flush()
-        return redirect(request, f"{base_path(phase_id)}/import/{batch.id}")
-
-    async def _batch(self, pctx: PhaseContext, batch_id: int) -> ImportBatch:
-        batch = await pctx.session.get(ImportBatch, batch_id)
-        if batch is None or batch.phase_id != pctx.phase.id:
-            raise NotFoundException()
-        return batch
-
-    def _mapping(self, source: Any, batch: ImportBatch) -> dict[str, int | None]:
-        guessed = imports.guess_mapping(batch.header)
-        mapping: dict[str, int | None] = {}
-        for name in imports.FIELDS:
-            raw = source.get(f"map_{name}")
-            if raw is None:
-                mapping[name] = guessed.get(name)
-            else:
-                value = _int(raw)
-                mapping[name] = value if value is not None and 0 <= value < len(batch.header) else None
-        return mapping
-
-    async def _check(self, pctx: PhaseContext, batch: ImportBatch, mapping: dict[str, int | None]) -> list[Any]:
-        topics, areas = await services.taxonomy(pctx.session)
-        return imports.check_rows(
-            batch.header, batch.rows, mapping,
-            topics={t.id: t.name for t in topics}, areas={a.id: a.name for a in areas},
-            bounds=pctx.tenant.bounds, locales=list(pctx.tenant.locales), default_locale=pctx.tenant.default_locale,
-        )  # fmt: skip
-
-    @get("/import/{batch_id:int}")
-    async def import_preview(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], batch_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        _require_moderator(pctx)
-        batch = await self._batch(pctx, batch_id)
-        mapping = self._mapping(request.query_params, batch)
-        results = await self._check(pctx, batch, mapping)
-        return render(
-            request, "ideation/import_preview.html", **await common(pctx), batch=batch, mapping=mapping,
-            fields=imports.FIELDS, results=results, valid=sum(1 for r in results if r.ok), flash=flash_message(request),
-        )  # fmt: skip
-
-    @post("/import/{batch_id:int}")
-    async def import_confirm(
-        self, request: Request, ctx: Ctx, phase_id: FromPath[int], batch_id: FromPath[int]
-    ) -> Response[str]:
-        pctx = await phase_context(ctx, phase_id, KEY)
-        _require_moderator(pctx)
-        batch = await self._batch(pctx, batch_id)
-        form = await read_form(request)
-        mapping = self._mapping(form.as_dict(), batch)
-        if mapping.get("title") is None:
-            raise UserFacingError(detail=_("Choose the column that holds the titles."), status_code=422)
-        results = await self._check(pctx, batch, mapping)
-        await imports.confirm(pctx, batch, results)
-        return redirect(request, f"{base_path(phase_id)}/import/{batch.id}?done=imported")
 
     # ------------------------------------------------------------------ exports and insights
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core import utcnow
-from core.models import Area, Topic, User
-from plugins.ideation.models import Comment, Feedback, Follow, Idea, IdeaReaction, IdeaTopic
+from core import Area, Comment, Follow, Reaction, StatusChange, Topic, User, utcnow
+from plugins.ideation.items import KIND
+from plugins.ideation.models import Idea, IdeaTopic
 
 IDEAS: list[tuple[str, str, str]] = [
     ("en", "More trees along the riverside path", "Shade in summer and a home for birds. Native species, please."),
@@ -106,31 +106,37 @@ async def seed(session: Any, tenant: Any, project: Any, phase: Any) -> None:
     for index, idea in enumerate(ideas):
         for topic in {topics[index % len(topics)], topics[(index * 7) % len(topics)]} if topics else ():
             session.add(IdeaTopic(idea_id=idea.id, topic_id=topic.id))
-        session.add(Follow(idea_id=idea.id, user_id=idea.author_id))
+        session.add(Follow(item_kind=KIND, item_id=idea.id, user_id=idea.author_id))
         likers = rng.sample(people, rng.randint(0, len(people) - 2))
         for person in likers:
             kind = "like" if rng.random() > 0.12 else "dislike"
-            session.add(IdeaReaction(idea_id=idea.id, user_id=person.id, phase_id=phase.id, kind=kind))
-            if kind == "like":
-                idea.like_count += 1
-            else:
-                idea.dislike_count += 1
+            session.add(Reaction(item_kind=KIND, item_id=idea.id, user_id=person.id, phase_id=phase.id, kind=kind))
         for c in range(rng.randint(0, 4)):
             lang, text = COMMENTS[(index + c) % len(COMMENTS)]
             comment = Comment(
-                idea_id=idea.id,
+                item_kind=KIND,
+                item_id=idea.id,
+                phase_id=phase.id,
                 author_id=people[(index + c + 3) % len(people)].id,
                 body=text,
                 language=lang,
                 created_at=idea.created_at + timedelta(hours=c + 1),
             )
             session.add(comment)
-            idea.comment_count += 1
     await session.flush()
     now = utcnow()
     for idea, status in zip(ideas[:: max(1, len(ideas) // len(STATUS_PLAN))], STATUS_PLAN, strict=False):
         idea.status = status
         idea.status_changed_at = now
     ideas[0].status = "accepted"
-    session.add(Feedback(idea_id=ideas[0].id, author_id=staff.id if staff else None, text=FEEDBACK, status="accepted"))
+    session.add(
+        StatusChange(
+            item_kind=KIND,
+            item_id=ideas[0].id,
+            phase_id=phase.id,
+            author_id=staff.id if staff else None,
+            status="accepted",
+            feedback=FEEDBACK,
+        )
+    )
     await session.flush()

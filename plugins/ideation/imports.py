@@ -1,123 +1,24 @@
-"""Offline input: ideas collected on paper or at a meeting, imported from CSV or XLSX.
+"""Offline input: ideas collected on paper or at a meeting, imported from CSV or XLSX through the core's import.
 
-Upload → the table is stored in an ImportBatch (nothing imported) → the preview shows each row checked against the
-chosen column mapping, with its errors → on confirmation the valid rows become ideas marked offline with their
-source. A batch can be confirmed once (a conditional UPDATE guards against double submission).
+This module is only the row schema (``IDEAS``, registered by ``register_imports``): how each column is read and
+checked, and how the valid rows become ideas marked offline with their source. Upload, preview, column mapping and
+the once-only confirmation are the core's (docs/imports.md).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
-
-from core import audit, lazy_gettext, utcnow
+from core import ImportColumn, ImportContext, ImportSpec, RowError, lazy_gettext, ngettext, utcnow
 from core import gettext as _
-from core.web.errors import UserFacingError
-from plugins.ideation.models import Idea, IdeaTopic, ImportBatch
+from plugins.ideation import services
+from plugins.ideation.models import Idea, IdeaTopic
 from plugins.ideation.schemas import BODY_MAX, TITLE_MAX, in_bounds
-
-MAX_ROWS = 2000
-MAX_BYTES = 5 * 1024 * 1024
-FIELDS: dict[str, Any] = {
-    "title": lazy_gettext("Title"),
-    "body": lazy_gettext("Description"),
-    "topics": lazy_gettext("Topics"),
-    "area": lazy_gettext("Area"),
-    "lat": lazy_gettext("Latitude"),
-    "lon": lazy_gettext("Longitude"),
-    "language": lazy_gettext("Language"),
-}
-GUESSES = {
-    "title": ("title", "titel", "titre", "tittel", "name", "idea", "idee", "idée", "العنوان"),
-    "body": ("body", "description", "beschrijving", "beschreibung", "beskrivelse", "text", "tekst", "texte", "الوصف"),
-    "topics": ("topics", "topic", "thema", "themes", "thème", "themen", "tema", "onderwerp"),
-    "area": ("area", "wijk", "quartier", "bezirk", "område", "district"),
-    "lat": ("lat", "latitude", "breedtegraad"),
-    "lon": ("lon", "lng", "longitude", "lengtegraad"),
-    "language": ("language", "lang", "taal", "langue", "sprache", "språk"),
-}
-
-
-class ImportFileError(ValueError):
-    pass
-
-
-def read_table(filename: str, data: bytes) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV (comma or semicolon, UTF-8 or Latin-1) or XLSX file, as text."""
-    if not data:
-        raise ImportFileError(_("The file is empty."))
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(_("The file is too large."))
-    if data[:4] == b"PK\x03\x04":
-        rows = _read_xlsx(data)
-    elif filename.lower().endswith((".xlsx", ".xlsm")):
-        raise ImportFileError(_("This file could not be read as a spreadsheet."))
-    else:
-        rows = _read_csv(data)
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    if len(rows) < 2:
-        raise ImportFileError(_("The file needs a header row and at least one row of ideas."))
-    if len(rows) - 1 > MAX_ROWS:
-        raise ImportFileError(_("A file can hold at most %(n)d ideas.", n=MAX_ROWS))
-    header = [h.strip() or f"#{i + 1}" for i, h in enumerate(rows[0])]
-    width = len(header)
-    body = [(r + [""] * width)[:width] for r in rows[1:]]
-    return header, body
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    if "\x00" in text:
-        raise ImportFileError(_("This file could not be read as a spreadsheet."))
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise ImportFileError(_("This file could not be read as a spreadsheet.")) from exc
-    sheet = workbook.worksheets[0]
-    out = []
-    for index, row in enumerate(sheet.iter_rows(values_only=True)):
-        if index > MAX_ROWS + 1:
-            break
-        out.append(["" if v is None else str(v).replace("\x00", "").strip() for v in row])
-    workbook.close()
-    return out
-
-
-def guess_mapping(header: list[str]) -> dict[str, int | None]:
-    lowered = [h.strip().casefold() for h in header]
-    mapping: dict[str, int | None] = {}
-    for name, words in GUESSES.items():
-        mapping[name] = next((i for i, h in enumerate(lowered) if h in words), None)
-    return mapping
-
-
-@dataclass
-class RowResult:
-    number: int
-    values: dict[str, Any]
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+from plugins.ideation.spec import KEY
 
 
 def _lookup(names: dict[int, dict], wanted: str) -> int | None:
+    """The id whose multilingual name, in any language, equals ``wanted`` (case-insensitive)."""
     key = wanted.strip().casefold()
     for ident, multiloc in names.items():
         if any(key == (text or "").strip().casefold() for text in multiloc.values()):
@@ -125,111 +26,126 @@ def _lookup(names: dict[int, dict], wanted: str) -> int | None:
     return None
 
 
-def check_rows(
-    header: list[str],
-    rows: list[list[str]],
-    mapping: dict[str, int | None],
-    *,
-    topics: dict[int, dict],
-    areas: dict[int, dict],
-    bounds: dict | None,
-    locales: list[str],
-    default_locale: str,
-) -> list[RowResult]:
-    """Each row under the mapping, with its problems (translated) listed per row."""
-
-    def cell(row: list[str], name: str) -> str:
-        index = mapping.get(name)
-        return row[index].strip() if index is not None and 0 <= index < len(row) else ""
-
-    results = []
-    for number, row in enumerate(rows, start=2):
-        res = RowResult(number, {})
-        title = " ".join(cell(row, "title").split())
-        if not title:
-            res.errors.append(_("The title is missing."))
-        elif len(title) > TITLE_MAX:
-            res.errors.append(_("The title can be at most %(n)d characters long.", n=TITLE_MAX))
-        body = cell(row, "body")
-        if len(body) > BODY_MAX:
-            res.errors.append(_("The description can be at most %(n)d characters long.", n=BODY_MAX))
-        topic_ids = []
-        for name in [p for p in cell(row, "topics").replace(",", ";").split(";") if p.strip()]:
-            found = _lookup(topics, name)
-            if found is None:
-                res.errors.append(_("Unknown topic “%(name)s”.", name=name.strip()))
-            elif found not in topic_ids:
-                topic_ids.append(found)
-        area_id = None
-        if cell(row, "area"):
-            area_id = _lookup(areas, cell(row, "area"))
-            if area_id is None:
-                res.errors.append(_("Unknown area “%(name)s”.", name=cell(row, "area")))
-        lat = lon = None
-        if cell(row, "lat") or cell(row, "lon"):
-            try:
-                lat, lon = float(cell(row, "lat").replace(",", ".")), float(cell(row, "lon").replace(",", "."))
-            except ValueError:
-                res.errors.append(_("The location is not a pair of numbers."))
-            else:
-                if not in_bounds(bounds, lat, lon):
-                    res.errors.append(_("This location is outside the municipality."))
-        language = cell(row, "language").lower() or default_locale
-        if language not in locales:
-            res.errors.append(_("Unknown language “%(name)s”.", name=language))
-        res.values = {
-            "title": title,
-            "body": body,
-            "topic_ids": topic_ids,
-            "area_id": area_id,
-            "lat": lat,
-            "lon": lon,
-            "language": language,
-        }
-        results.append(res)
-    return results
+async def prepare(session: Any, ictx: ImportContext) -> None:
+    topics, areas = await services.taxonomy(session)
+    ictx.data["topics"] = {t.id: t.name for t in topics}
+    ictx.data["areas"] = {a.id: a.name for a in areas}
 
 
-async def confirm(pctx: Any, batch: ImportBatch, results: list[RowResult]) -> int:
-    """Import the valid rows once; a second confirmation of the same batch is refused."""
-    claimed = await pctx.session.execute(
-        update(ImportBatch)
-        .where(ImportBatch.id == batch.id, ImportBatch.status == "pending")
-        .values(status="confirmed")
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        raise UserFacingError(detail=_("This import has already been confirmed."), status_code=409)
-    count = 0
-    for res in results:
-        if not res.ok:
-            continue
-        v = res.values
+def parse_title(text: str, ictx: ImportContext) -> str:
+    title = " ".join(text.split())
+    if len(title) > TITLE_MAX:
+        raise RowError(_("The title can be at most %(n)d characters long.", n=TITLE_MAX))
+    return title
+
+
+def parse_body(text: str, ictx: ImportContext) -> str:
+    if len(text) > BODY_MAX:
+        raise RowError(_("The description can be at most %(n)d characters long.", n=BODY_MAX))
+    return text
+
+
+def parse_topics(text: str, ictx: ImportContext) -> list[int]:
+    found: list[int] = []
+    for name in [p.strip() for p in text.replace(",", ";").split(";") if p.strip()]:
+        ident = _lookup(ictx.data["topics"], name)
+        if ident is None:
+            raise RowError(_("Unknown topic “%(name)s”.", name=name))
+        if ident not in found:
+            found.append(ident)
+    return found
+
+
+def parse_area(text: str, ictx: ImportContext) -> int | None:
+    if not text:
+        return None
+    ident = _lookup(ictx.data["areas"], text)
+    if ident is None:
+        raise RowError(_("Unknown area “%(name)s”.", name=text))
+    return ident
+
+
+def parse_language(text: str, ictx: ImportContext) -> str:
+    language = text.lower() or ictx.tenant.default_locale
+    if language not in ictx.tenant.locales:
+        raise RowError(_("Unknown language “%(name)s”.", name=language))
+    return language
+
+
+def check_location(values: dict[str, Any], ictx: ImportContext) -> list[RowError]:
+    """Latitude and longitude come as a pair of numbers inside the municipality, or not at all."""
+    raw_lat, raw_lon = values.pop("lat"), values.pop("lon")
+    values["lat"] = values["lon"] = None
+    if not raw_lat and not raw_lon:
+        return []
+    try:
+        lat, lon = float(raw_lat.replace(",", ".")), float(raw_lon.replace(",", "."))
+    except ValueError:
+        return [RowError(_("The location is not a pair of numbers."), "lat")]
+    if not in_bounds(ictx.tenant.bounds, lat, lon):
+        return [RowError(_("This location is outside the municipality."), "lat")]
+    values["lat"], values["lon"] = lat, lon
+    return []
+
+
+async def write(session: Any, phase: Any, rows: list[dict[str, Any]], source: str, actor: Any) -> int:
+    """Each valid row becomes an idea without author, marked offline with its source, with its topics."""
+    for values in rows:
         idea = Idea(
-            phase_id=pctx.phase.id,
+            phase_id=phase.id,
             author_id=None,
             anonymous=False,
-            title=v["title"],
-            body=v["body"],
-            language=v["language"],
-            area_id=v["area_id"],
-            lat=v["lat"],
-            lon=v["lon"],
+            title=values["title"],
+            body=values["body"],
+            language=values["language"],
+            area_id=values["area"],
+            lat=values["lat"],
+            lon=values["lon"],
             offline=True,
-            offline_source=batch.source[:200],
+            offline_source=source[:200],
             created_at=utcnow(),
         )
-        pctx.session.add(idea)
-        await pctx.session.flush()
-        for topic_id in v["topic_ids"]:
-            pctx.session.add(IdeaTopic(idea_id=idea.id, topic_id=topic_id))
-        count += 1
-    await pctx.session.execute(
-        update(ImportBatch)
-        .where(ImportBatch.id == batch.id)
-        .values(imported=count)
-        .execution_options(synchronize_session=False)
-    )
-    audit.record(pctx.session, pctx.user, "ideation.ideas_imported", batch, {"count": count, "source": batch.source})
-    await pctx.session.flush()
-    return count
+        session.add(idea)
+        await session.flush()
+        for topic_id in values["topics"]:
+            session.add(IdeaTopic(idea_id=idea.id, topic_id=topic_id))
+    await session.flush()
+    return len(rows)
+
+
+IDEAS = ImportSpec(
+    key=f"{KEY}.ideas",
+    label=lazy_gettext("Import offline ideas"),
+    description=lazy_gettext("Ideas collected on paper or at a meeting, one idea per row."),
+    columns=(
+        ImportColumn(
+            "title", lazy_gettext("Title"), required=True, parse=parse_title,
+            missing=lazy_gettext("The title is missing."),
+            aliases=("titel", "titre", "tittel", "name", "idea", "idee", "idée", "العنوان"),
+        ),
+        ImportColumn(
+            "body", lazy_gettext("Description"), parse=parse_body,
+            aliases=("description", "beschrijving", "beschreibung", "beskrivelse", "text", "tekst", "texte", "الوصف"),
+        ),
+        ImportColumn(
+            "topics", lazy_gettext("Topics"), parse=parse_topics,
+            aliases=("topic", "thema", "themes", "thème", "themen", "tema", "onderwerp"),
+            hint=lazy_gettext("Topic names, separated by semicolons."),
+        ),
+        ImportColumn(
+            "area", lazy_gettext("Area"), parse=parse_area, aliases=("wijk", "quartier", "bezirk", "område", "district")
+        ),
+        ImportColumn("lat", lazy_gettext("Latitude"), aliases=("latitude", "breedtegraad")),
+        ImportColumn("lon", lazy_gettext("Longitude"), aliases=("lng", "longitude", "lengtegraad")),
+        ImportColumn(
+            "language", lazy_gettext("Language"), parse=parse_language,
+            aliases=("lang", "taal", "langue", "sprache", "språk"),
+        ),
+    ),
+    prepare=prepare,
+    check_row=check_location,
+    write=write,
+    summary="title",
+    count=lambda n: ngettext("%(num)d idea", "%(num)d ideas", n),
+    done_url=lambda phase: f"/p/{phase.id}/{KEY}",
+)  # fmt: skip

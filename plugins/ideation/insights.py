@@ -9,8 +9,17 @@ from typing import Any
 from sqlalchemy import func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from plugins.ideation.models import Comment, CommentReaction, Idea, IdeaReaction, IdeaTopic
+from core import COMMENT_KIND, Comment, Reaction
+from plugins.ideation.items import KIND
+from plugins.ideation.models import Idea, IdeaTopic
 from plugins.ideation.text import themes as cluster
+
+# Reactions on the phase's ideas and on the comments under them (both carry the idea's phase).
+REACTED = (Reaction.item_kind.in_((KIND, COMMENT_KIND)),)
+
+
+def _comments(phase: Any) -> tuple[Any, ...]:
+    return Comment.item_kind == KIND, Comment.phase_id == phase.id
 
 
 def _ideas(phase: Any) -> Any:
@@ -23,24 +32,19 @@ async def totals(session: AsyncSession, phase: Any) -> dict[str, int]:
     n_comments = await session.scalar(
         select(func.count())
         .select_from(Comment)
-        .where(Comment.idea_id.in_(select(ideas.c.id)), Comment.deleted_at.is_(None))
+        .where(Comment.item_kind == KIND, Comment.item_id.in_(select(ideas.c.id)), Comment.deleted_at.is_(None))
     )
-    n_reactions = await session.scalar(
-        select(func.count()).select_from(IdeaReaction).where(IdeaReaction.phase_id == phase.id)
-    )
-    n_reactions = int(n_reactions or 0) + int(
-        await session.scalar(
-            select(func.count()).select_from(CommentReaction).where(CommentReaction.phase_id == phase.id)
-        )
+    n_reactions = int(
+        await session.scalar(select(func.count()).select_from(Reaction).where(Reaction.phase_id == phase.id, *REACTED))
         or 0
     )
     people = union(
         select(Idea.author_id.label("uid")).where(Idea.phase_id == phase.id, Idea.author_id.is_not(None)),
-        select(Comment.author_id.label("uid"))
-        .join(Idea, Idea.id == Comment.idea_id)
-        .where(Idea.phase_id == phase.id, Comment.author_id.is_not(None)),
-        select(IdeaReaction.user_id.label("uid")).where(IdeaReaction.phase_id == phase.id),
-        select(CommentReaction.user_id.label("uid")).where(CommentReaction.phase_id == phase.id),
+        select(Comment.author_id.label("uid")).where(*_comments(phase), Comment.author_id.is_not(None)),
+        # anonymised reactions (retention) still count as reactions, not as one more participant
+        select(Reaction.user_id.label("uid")).where(
+            Reaction.phase_id == phase.id, Reaction.user_id.is_not(None), *REACTED
+        ),
     ).subquery()
     participants = await session.scalar(select(func.count()).select_from(people))
     return {
@@ -67,18 +71,15 @@ async def over_time(session: AsyncSession, phase: Any) -> list[dict[str, Any]]:
     ).all():
         add("ideas", when, uid)
     for when, uid in (
-        await session.execute(
-            select(Comment.created_at, Comment.author_id)
-            .join(Idea, Idea.id == Comment.idea_id)
-            .where(Idea.phase_id == phase.id)
-        )
+        await session.execute(select(Comment.created_at, Comment.author_id).where(*_comments(phase)))
     ).all():
         add("comments", when, uid)
-    for model in (IdeaReaction, CommentReaction):
-        for when, uid in (
-            await session.execute(select(model.created_at, model.user_id).where(model.phase_id == phase.id))
-        ).all():
-            add("reactions", when, uid)
+    for when, uid in (
+        await session.execute(
+            select(Reaction.created_at, Reaction.user_id).where(Reaction.phase_id == phase.id, *REACTED)
+        )
+    ).all():
+        add("reactions", when, uid)
     for day in first_seen.values():
         days[day]["participants"] += 1
     return [
@@ -88,7 +89,7 @@ async def over_time(session: AsyncSession, phase: Any) -> list[dict[str, Any]]:
 
 
 async def top_topics(session: AsyncSession, phase: Any, limit: int = 10) -> list[dict[str, Any]]:
-    from core.models import Topic
+    from core import Topic
 
     rows = await session.execute(
         select(Topic.id, Topic.name, func.count(IdeaTopic.idea_id))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core import ExportSpec, StatSpec, TranslationDomain, denied, hookimpl, lazy_gettext
-from core.migrate import plugin_lineage
-from plugins.ideation import demo, insights, services
+from core import ExportSpec, StatSpec, TranslationDomain, denied, hookimpl, lazy_gettext, plugin_lineage
+from plugins.ideation import demo, imports, insights, services
 from plugins.ideation.controllers import IdeationController
+from plugins.ideation.retention import retention_for
 from plugins.ideation.spec import KEY, METHOD, config_of
 
 HERE = Path(__file__).resolve().parent
@@ -27,6 +27,22 @@ def register_methods() -> list[Any]:
 @hookimpl
 def register_routes() -> list[Any]:
     return [IdeationController]
+
+
+@hookimpl
+def register_concurrency_cases() -> list[Any]:
+    """Reactions, follows and reports on an idea and on its comments: one per person, under any concurrency."""
+    from plugins.ideation.concurrency import CASES
+
+    return CASES
+
+
+@hookimpl
+def register_item_kinds() -> list[Any]:
+    """Ideas take part through the core's comments, reactions, follows, reports and statuses."""
+    from plugins.ideation.items import IDEA_ITEM
+
+    return [IDEA_ITEM]
 
 
 @hookimpl
@@ -49,6 +65,28 @@ def phase_outputs(phase: Any) -> Any:
 
 
 @hookimpl
+def public_api(phase: Any) -> Any:
+    """The phase's public ideas for the JSON API (plugins/ideation/api.py)."""
+    if getattr(phase, "method", None) != KEY:
+        return None
+    from plugins.ideation.api import public_ideas
+
+    return lambda session, query: public_ideas(session, phase, query)
+
+
+@hookimpl
+def participants(phase: Any) -> Any:
+    """Authors of the phase's ideas (the core adds commenters and reacters)."""
+    if getattr(phase, "method", None) != KEY:
+        return None
+    from sqlalchemy import select
+
+    from plugins.ideation.models import Idea
+
+    return select(Idea.author_id).where(Idea.phase_id == phase.id, Idea.author_id.is_not(None))
+
+
+@hookimpl
 def register_exports() -> list[Any]:
     return [
         ExportSpec("ideas", KEY, lazy_gettext("Ideas"), services.export_ideas),
@@ -68,6 +106,11 @@ def register_stats() -> list[Any]:
 
 
 @hookimpl
+def register_imports() -> list[Any]:
+    return [imports.IDEAS]
+
+
+@hookimpl
 def user_data(user: Any) -> Any:
     return lambda session: services.user_data(session, user)
 
@@ -75,6 +118,11 @@ def user_data(user: Any) -> Any:
 @hookimpl
 def forget_user(user: Any) -> Any:
     return lambda session: services.forget_user(session, user)
+
+
+@hookimpl
+def retention(phase: Any) -> Any:
+    return retention_for(phase)
 
 
 @hookimpl

@@ -6,13 +6,11 @@ from typing import Any
 
 import msgspec
 
+from core import Form, FormErrors
 from core import gettext as _
-from core.web.forms import Form, FormErrors
 
 TITLE_MIN, TITLE_MAX = 5, 150
 BODY_MAX = 10000
-COMMENT_MAX = 3000
-NOTE_MAX = 500
 MAX_IMAGES = 3
 
 
@@ -128,12 +126,3 @@ def parse_idea(
         anonymous=anonymous,
         language=locale,
     )
-
-
-def parse_comment(form: Form, errors: FormErrors, field: str = "body") -> str:
-    body = form.get(field)
-    if not body:
-        errors.add(field, _("Write a comment first."))
-    elif len(body) > COMMENT_MAX:
-        errors.add(field, _("A comment can be at most %(n)d characters long.", n=COMMENT_MAX))
-    return body

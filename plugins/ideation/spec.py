@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from core import ActionSpec, MethodSpec, PhasePanel, lazy_gettext
+from core import COMMENTING, EDITING, POSTING, REACTING, ActionSpec, MethodSpec, PhasePanel, lazy_gettext
 
 KEY = "ideation"
 
@@ -59,9 +59,12 @@ CONFIG_LABELS = {
 }
 
 ACTIONS = (
-    ActionSpec("ideation.post", lazy_gettext("Post an idea"), "registered"),
-    ActionSpec("ideation.comment", lazy_gettext("Comment"), "registered"),
-    ActionSpec("ideation.react", lazy_gettext("React"), "registered"),
+    # Posting is limited more tightly than changing one's own idea (step "edit": editing and withdrawing).
+    ActionSpec(
+        "ideation.post", lazy_gettext("Post an idea"), "registered", rate_limit=POSTING, step_limits={"edit": EDITING}
+    ),
+    ActionSpec("ideation.comment", lazy_gettext("Comment"), "registered", rate_limit=COMMENTING),
+    ActionSpec("ideation.react", lazy_gettext("React"), "registered", rate_limit=REACTING),
 )
 
 # Built-in statuses; tenants add their own (IdeaStatus rows, keys prefixed "c-").
@@ -83,22 +86,6 @@ SORTS = {
     "newest": lazy_gettext("Newest"),
     "reactions": lazy_gettext("Most reactions"),
     "discussed": lazy_gettext("Most discussed"),
-}
-
-REPORT_REASONS = {
-    "spam": lazy_gettext("Spam or advertising"),
-    "offensive": lazy_gettext("Offensive or hateful"),
-    "personal": lazy_gettext("Shares personal information"),
-    "off_topic": lazy_gettext("Off topic"),
-    "other": lazy_gettext("Something else"),
-}
-
-HIDE_REASONS = {
-    "reports": lazy_gettext("Hidden after several reports, pending review"),
-    "rules": lazy_gettext("Breaks the participation rules"),
-    "personal": lazy_gettext("Contains personal information"),
-    "duplicate": lazy_gettext("Duplicate"),
-    "other": lazy_gettext("Other"),
 }
 
 
@@ -125,4 +112,5 @@ METHOD = MethodSpec(
     icon="💡",
     actions=ACTIONS,
     config_labels=CONFIG_LABELS,
+    public_events={"ideation.idea_posted": lazy_gettext("A new idea was posted")},
 )

@@ -63,7 +63,8 @@ class DummyController(Controller):
         verdict = pctx.can(SUPPORT, await services.status(pctx.session, pctx.phase, pctx.user))
         if not verdict.allowed:
             raise refuse(verdict)
-        assert pctx.user is not None  # "registered" or stricter levels never let an anonymous visitor through
+        assert pctx.user is not None  # SUPPORT needs an account: no level lets an anonymous visitor through
+        await pctx.attempt(SUPPORT)  # counted before the work, against the limit SUPPORT declares
         if not await services.support(pctx.session, pctx.phase, pctx.user):
             raise refuse(Verdict(False, "already_done"))
         ctx.emit("dummy.supported", phase_id=pctx.phase.id)
@@ -78,6 +79,7 @@ class DummyController(Controller):
             raise refuse(verdict)
         if pctx.user is None or not current.supported:
             raise UserFacingError(detail=gettext("You do not support this phase."), status_code=409)
+        await pctx.attempt(WITHDRAW)
         await services.withdraw(pctx.session, pctx.phase, pctx.user)
         ctx.emit("dummy.withdrawn", phase_id=pctx.phase.id)
         return await panel_or_redirect(request, pctx)

@@ -6,9 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from sqlalchemy import func, select
 
 from core import (
+    ApiPage,
+    ApiQuery,
     AuditEntry,
+    ConcurrencyCase,
+    ConcurrencyRequest,
     DomainEvent,
     ExportSpec,
     MethodSpec,
@@ -25,7 +30,7 @@ from core import (
     lazy_gettext,
     plugin_lineage,
 )
-from tests.dummy_method import models, services  # noqa: F401 - models registers the table before plugin_lineage
+from tests.dummy_method import models, services  # models registers the table before plugin_lineage
 from tests.dummy_method.spec import KEY, SPEC, SUPPORT, WITHDRAW, DummyConfig
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +46,21 @@ def _config(phase: Phase) -> DummyConfig:
 @hookimpl
 def register_methods() -> list[MethodSpec]:
     return [SPEC]
+
+
+@hookimpl
+def register_concurrency_cases() -> list[ConcurrencyCase]:
+    """One support per person and phase, however many identical POSTs race."""
+
+    async def prepare(session: Any, phase: Phase, actor_id: int, author_id: int) -> ConcurrencyRequest:
+        rows = (
+            select(func.count())
+            .select_from(models.DummySupport)
+            .where(models.DummySupport.phase_id == phase.id, models.DummySupport.user_id == actor_id)
+        )
+        return ConcurrencyRequest(path=f"/p/{phase.id}/{KEY}/support", rows=rows)
+
+    return [ConcurrencyCase(key=f"{KEY}.support", prepare=prepare)]
 
 
 @hookimpl
@@ -62,6 +82,13 @@ def permission_verdict(user: User | None, action: str, phase: Phase, item: Any) 
 
 
 @hookimpl
+def register_item_kinds() -> list[Any]:
+    from tests.dummy_method.items import PHASE_ITEM
+
+    return [PHASE_ITEM]
+
+
+@hookimpl
 def phase_card(phase: Phase, request: Any) -> dict[str, Any] | None:
     if phase.method != KEY:
         return None
@@ -79,6 +106,19 @@ def phase_results(phase: Phase) -> Any:
         return {"supporters": supporters, "goal": goal, "goal_reached": supporters >= goal}
 
     return results
+
+
+@hookimpl
+def public_api(phase: Phase) -> Any:
+    """The public JSON API shows the supporter count and goal: public on the phase page, nobody's name."""
+    if phase.method != KEY:
+        return None
+
+    async def page(session: Any, query: ApiQuery) -> ApiPage:
+        supporters = await services.count(session, phase)
+        return ApiPage(kind="support", summary={"supporters": supporters, "goal": _config(phase).goal})
+
+    return page
 
 
 @hookimpl
@@ -125,6 +165,13 @@ def forget_user(user: User) -> Any:
         await services.forget(session, user)
 
     return forget
+
+
+@hookimpl
+def retention(phase: Phase) -> Any:
+    if phase.method != KEY:
+        return None
+    return lambda session: services.retain(session, phase)
 
 
 @hookimpl

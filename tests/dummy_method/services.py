@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import Phase, PhaseContext, User
+from core import Phase, PhaseContext, RetentionResult, User, lazy_gettext
 from tests.dummy_method.models import DummySupport
 from tests.dummy_method.spec import SUPPORT, WITHDRAW
 
@@ -69,7 +69,7 @@ async def panel_context(pctx: PhaseContext) -> dict[str, Any]:
 async def supporters(session: AsyncSession, phase: Phase) -> tuple[list[str], list[list[Any]]]:
     stmt = (
         select(DummySupport.user_id, User.display_name, DummySupport.created_at)
-        .join(User, User.id == DummySupport.user_id)
+        .outerjoin(User, User.id == DummySupport.user_id)
         .where(DummySupport.phase_id == phase.id)
         .order_by(DummySupport.created_at, DummySupport.id)
     )
@@ -97,3 +97,19 @@ async def seed(session: AsyncSession, phase: Phase, limit: int = 3) -> None:
     users = (await session.scalars(select(User).order_by(User.id).limit(limit))).all()
     for user in users:
         await support(session, phase, user)
+
+
+# The retention report's label: a message id, translated when shown; marked here for extraction.
+SUPPORTS = "Supports"
+REPORT_LABELS = (lazy_gettext("Supports"),)
+
+
+async def retain(session: AsyncSession, phase: Phase) -> RetentionResult:
+    """Retention: supports stay counted but no longer say who gave them."""
+    result = await session.execute(
+        update(DummySupport)
+        .where(DummySupport.phase_id == phase.id, DummySupport.user_id.is_not(None))
+        .values(user_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    return RetentionResult(anonymised={SUPPORTS: result.rowcount})

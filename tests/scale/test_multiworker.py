@@ -134,6 +134,32 @@ async def test_login_rate_limit_is_shared_by_the_workers(redis_server: Server, s
         assert refused == [429] * WORKERS, attempts
 
 
+async def test_parallel_wrong_passwords_on_both_workers_are_checked_at_most_limit_times(
+    redis_server: Server, scale_db: Seed
+) -> None:
+    """Each attempt is counted, atomically, before the password is checked: 30 at once over both workers → 4 checked.
+
+    In the other municipality, whose buckets (per address and per client IP) no other test fills.
+    """
+    email = scale_db.other_users[0]["email"]
+    other_host = f"localhost:{redis_server.port}"
+
+    async def keep(p: Pinned) -> Pinned:
+        await csrf_header(p)  # the CSRF cookie first, so the burst below is only logins
+        return p
+
+    async def login(p: Pinned) -> int:
+        response = await p.client.post(
+            "/login", data={"email": email, "password": "wrong password!"}, headers=await csrf_header(p)
+        )
+        return response.status_code
+
+    async with AsyncExitStack() as stack:
+        pinned = await on_every_worker(redis_server.base, 15, keep, stack, host=other_host)
+        codes = await asyncio.gather(*(login(p) for p in pinned))
+    assert Counter(codes) == {401: LOGIN_LIMIT, 429: len(pinned) - LOGIN_LIMIT}, Counter(codes)
+
+
 async def test_one_support_per_person_under_parallel_posts_on_both_workers(
     redis_server: Server, scale_db: Seed
 ) -> None:

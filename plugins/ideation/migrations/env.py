@@ -1,3 +1,3 @@
-from core.migrate import run_env
+from core import run_env
 
 run_env()

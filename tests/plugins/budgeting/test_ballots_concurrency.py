@@ -78,3 +78,55 @@ async def test_many_voters_in_parallel_each_get_one_ballot(app, client, factory,
     async with factory.db.session(tenant.id) as session:
         users = (await session.scalars(select(Ballot.user_id))).all()
     assert len(users) == 8 and len(set(users)) == 8
+
+
+async def test_cart_edits_racing_submits_leave_one_ballot_and_no_cart(app, factory, tenant) -> None:
+    """Issue 8: 20 edits and 5 submits of one voter at once (a client on the test's own loop, so the requests really
+    overlap). No 5xx; the edits that won (303) are exactly the ones in the ballot, the ones that lost answer "already
+    done" (403) and wrote nothing; no cart row is left beside the ballot."""
+    import httpx
+
+    s = await setup_phase(factory, tenant, ballot_type="approval", costs=tuple([10] * 21), amount=10000)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://city.test") as client:
+        user = await voter(factory, client, tenant)
+        await client.get("/")
+        headers = {"x-csrftoken": client.cookies["csrftoken"]}
+        kept, removable, addable = s.options[0], s.options[1:10], s.options[10:21]
+        for option in [kept, *removable]:
+            assert (await cart(client, s, headers, "add", option)).status_code == 303
+        edits = [(o, "remove") for o in removable] + [(o, "add") for o in addable]
+        calls = [cart(client, s, headers, action, o) for o, action in edits]
+        for slot in (2, 6, 10, 14, 18):
+            calls.insert(slot, submit(client, s, headers))
+        responses = await asyncio.gather(*calls)
+    assert all(r.status_code < 500 for r in responses), [r.status_code for r in responses]
+    submits = [r for r in responses if r.request.url.path == s.submit_url]
+    edited = [r for r in responses if r.request.url.path == s.cart_url]
+    assert [r.status_code for r in submits] == [303] * 5
+    assert {r.status_code for r in edited} <= {303, 403}
+    assert all("You have already done this." in r.text for r in edited if r.status_code == 403)
+    won = {o.id for (o, _action), r in zip(edits, edited, strict=True) if r.status_code == 303}
+    expected = {kept.id} | {o.id for o in removable if o.id not in won} | {o.id for o in addable if o.id in won}
+    async with factory.db.session(tenant.id) as session:
+        ballots = (await session.scalars(select(Ballot).where(Ballot.user_id == user.id))).all()
+        carts = (await session.scalars(select(Cart).where(Cart.user_id == user.id))).all()
+    assert len(ballots) == 1 and carts == []
+    assert set(ballots[0].option_ids) == expected and len(ballots[0].option_ids) == len(expected)
+
+
+async def test_cart_row_that_keeps_vanishing_answers_try_again(client, factory, tenant, csrf, monkeypatch) -> None:
+    """If the cart row vanishes under every locked read (and no ballot explains it), the voter is asked to retry:
+    a 422 in their language, nothing written, never an assertion error."""
+    from plugins.budgeting import services
+
+    async def vanished(*_args, **_kwargs) -> None:
+        return None
+
+    s = await setup_phase(factory, tenant)
+    await voter(factory, client, tenant)
+    headers = await csrf(client)
+    monkeypatch.setattr(services, "lock_cart", vanished)
+    response = await cart(client, s, headers, "add", s.options[0])
+    assert response.status_code == 422
+    assert "Your selection changed at the same moment. Please try again." in response.text
+    assert await factory.count(Cart, tenant.id) == 0

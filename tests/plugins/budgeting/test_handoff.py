@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import phase_outputs, utcnow
-from core.models import Area, AuditEntry, Phase
+from core.models import Area, AuditEntry, Phase, Reaction
 from plugins.budgeting import handoff
 from plugins.budgeting.handoff import token_of
 from plugins.budgeting.models import Ballot, Budget, Option
@@ -56,25 +56,34 @@ async def world(factory: Any, tenant: Any, author: Any) -> World:
     budgeting = await factory.phase(
         project, "budgeting", starts_at=now - timedelta(days=5), ends_at=now + timedelta(days=5)
     )
+    voters = [await factory.user(tenant) for _ in range(5)]  # reactions are one per person per idea
     async with factory.db.session(tenant.id, write=True) as session:
         area = Area(name={"en": "North"}, position=1)
         session.add(area)
         await session.flush()
         budget = Budget(phase_id=budgeting.id, name={"en": "City budget"}, amount=100000_00, rule="greedy")
         session.add(budget)
+        support: list[tuple[Idea, list[str]]] = []
 
-        def idea(title: str, **fields: Any) -> Idea:
+        def idea(title: str, likes: int = 0, dislikes: int = 0, **fields: Any) -> Idea:
             row = Idea(phase_id=ideation.id, author_id=author.id, title=title, body=f"Why: {title}.", **fields)
             session.add(row)
+            support.append((row, ["like"] * likes + ["dislike"] * dislikes))
             return row
 
         ideas = {
-            "trees": idea("More trees", like_count=9, dislike_count=1, area_id=area.id, status="accepted"),
-            "bench": idea("A bench by the pond", like_count=3, anonymous=True),
-            "lights": idea("Street lights", like_count=5, language="nl"),
-            "hidden": idea("Spam offer", hidden=True, hidden_reason="rules", like_count=50),
+            "trees": idea("More trees", likes=4, dislikes=1, area_id=area.id, status="accepted"),
+            "bench": idea("A bench by the pond", likes=1, anonymous=True),
+            "lights": idea("Street lights", likes=2, language="nl"),
+            "hidden": idea("Spam offer", likes=5, hidden=True, hidden_reason="rules"),
             "withdrawn": idea("Withdrawn plan", withdrawn_at=now - timedelta(days=15)),
         }
+        await session.flush()
+        session.add_all(
+            Reaction(item_kind="ideation.idea", item_id=row.id, user_id=person.id, phase_id=ideation.id, kind=kind)
+            for row, kinds in support
+            for person, kind in zip(voters, kinds, strict=False)
+        )
         await session.flush()
     return World(project, ideation, budgeting, budget, ideas)
 
@@ -103,7 +112,7 @@ async def test_ideation_hands_over_its_public_ideas_without_authors(app, factory
     assert keys == [f"idea:{w.ideas[n].id}" for n in ("trees", "lights", "bench")]
     trees, lights, bench = outputs
     assert trees.title == {"en": "More trees"} and trees.description == {"en": "Why: More trees."}
-    assert trees.score == 8 and trees.status == "Accepted" and trees.area_id == w.ideas["trees"].area_id
+    assert trees.score == 3 and trees.status == "Accepted" and trees.area_id == w.ideas["trees"].area_id
     assert trees.url == f"/p/{w.ideation.id}/ideation/ideas/{w.ideas['trees'].id}"
     assert lights.title == {"nl": "Street lights"}
     # No author at all: not in the data type, not in any value, anonymous or not.

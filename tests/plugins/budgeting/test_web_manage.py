@@ -62,7 +62,7 @@ async def test_staff_create_budget_and_option_and_the_log_is_public(client, fact
     )
     assert not_image.status_code == 422 and "Only PNG, JPEG, GIF and WebP" in not_image.text
 
-    log = await client.get(f"{s.base}/log")
+    log = await client.get(s.changes_url)
     assert "Budget created" in log.text and "Option added" in log.text and "Skate park" in log.text
     assert await factory.count(AuditEntry, tenant.id, AuditEntry.public.is_(True)) == 2
 
@@ -84,6 +84,7 @@ async def test_configuration_is_locked_after_the_first_ballot(client, app, facto
     assert edit.status_code == 303  # before any ballot: allowed
 
     await voter(factory, client, tenant)
+    headers = await csrf(client)  # CSRF tokens are bound to the session
     await cart(client, s, headers, "add", s.options[0])
     assert (await submit(client, s, headers)).status_code == 303
 
@@ -92,6 +93,7 @@ async def test_configuration_is_locked_after_the_first_ballot(client, app, facto
     assert reason and "can no longer change" in reason
 
     await factory.login(client, admin)
+    headers = await csrf(client)
     refused = await client.post(
         f"{s.base}/manage/budgets/{s.budget.id}/edit",
         data={"name.en": "City budget", "amount": "99", "rule": "equalshares"},

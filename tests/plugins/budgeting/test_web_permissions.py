@@ -38,6 +38,7 @@ async def test_not_in_area_of_a_district_budget(client, factory, tenant, csrf) -
     assert await factory.count(Cart, tenant.id) == 0
 
     await voter(factory, client, tenant, area_id=north.id)
+    headers = await csrf(client)  # CSRF tokens are bound to the session
     assert (await cart(client, s, headers, "add", s.options[0])).status_code == 303
 
 

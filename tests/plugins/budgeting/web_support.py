@@ -20,6 +20,11 @@ class Setup:
         return f"/p/{self.phase.id}/budgeting"
 
     @property
+    def changes_url(self) -> str:
+        """The phase's public change log (a core page)."""
+        return f"/projects/{self.project.slug}/phases/{self.phase.id}/changes"
+
+    @property
     def ballot_url(self) -> str:
         return f"{self.base}/budgets/{self.budget.id}"
 

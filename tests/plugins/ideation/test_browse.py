@@ -5,23 +5,28 @@ from __future__ import annotations
 
 import re
 
+from core.models import Comment, Reaction
 from plugins.ideation.models import Idea, IdeaTopic
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 async def _many(ideation, factory, tenant, n=25, **config):
+    """``n`` ideas; idea i has i % 7 likes and (i * 3) % 5 comments (rows in the core tables)."""
     phase = await ideation.phase(**config)
     topics, areas = await ideation.taxonomy()
+    likers = [await factory.user(tenant) for _ in range(6)]
     async with factory.db.session(tenant.id, write=True) as session:
         for i in range(n):
-            idea = Idea(
-                phase_id=phase.id, title=f"Idea number {i:02d}", body="text", like_count=i % 7,
-                comment_count=(i * 3) % 5, area_id=areas[i % 2].id,
-            )  # fmt: skip
+            idea = Idea(phase_id=phase.id, title=f"Idea number {i:02d}", body="text", area_id=areas[i % 2].id)
             session.add(idea)
             await session.flush()
             session.add(IdeaTopic(idea_id=idea.id, topic_id=topics[i % 2].id))
+            for person in likers[: i % 7]:
+                item = {"item_kind": "ideation.idea", "item_id": idea.id, "phase_id": phase.id}
+                session.add(Reaction(**item, user_id=person.id, kind="like"))
+            for c in range((i * 3) % 5):
+                session.add(Comment(item_kind="ideation.idea", item_id=idea.id, phase_id=phase.id, body=f"c{c}"))
     return phase, topics, areas
 
 

@@ -29,8 +29,9 @@ CSV = (
 async def test_csv_preview_then_confirm(ideation, factory, tenant, client) -> None:
     phase, _topics, _areas = await _staff(ideation, factory, tenant)
     base = f"/p/{phase.id}/ideation"
+    url = f"/p/{phase.id}/import/ideation.ideas"
     upload = await ideation.post(
-        f"{base}/import",
+        url,
         {"source": "Town meeting, 12 May"},
         files={"file": ("ideas.csv", CSV.encode("utf-8"), "text/csv")},
     )
@@ -59,7 +60,7 @@ async def test_csv_preview_then_confirm(ideation, factory, tenant, client) -> No
 
 async def test_xlsx_import_and_mapping_change(ideation, factory, tenant, client) -> None:
     phase, _topics, _areas = await _staff(ideation, factory, tenant)
-    base = f"/p/{phase.id}/ideation"
+    url = f"/p/{phase.id}/import/ideation.ideas"
     book = Workbook()
     sheet = book.active
     sheet.append(["What", "Why"])
@@ -68,7 +69,7 @@ async def test_xlsx_import_and_mapping_change(ideation, factory, tenant, client)
     buf = io.BytesIO()
     book.save(buf)
     upload = await ideation.post(
-        f"{base}/import",
+        url,
         {"source": "Paper forms"},
         files={"file": ("ideas.xlsx", buf.getvalue(), "application/octet-stream")},
     )
@@ -83,11 +84,9 @@ async def test_xlsx_import_and_mapping_change(ideation, factory, tenant, client)
 
 async def test_bad_files_are_refused(ideation, factory, tenant) -> None:
     phase, _t, _a = await _staff(ideation, factory, tenant)
-    base = f"/p/{phase.id}/ideation"
+    url = f"/p/{phase.id}/import/ideation.ideas"
     for name, data in (("x.csv", b""), ("x.xlsx", b"not a zip"), ("x.csv", b"only,a,header\n")):
-        response = await ideation.post(f"{base}/import", {"source": "s"}, files={"file": (name, data, "text/csv")})
+        response = await ideation.post(url, {"source": "s"}, files={"file": (name, data, "text/csv")})
         assert response.status_code == 422, name
-    missing_source = await ideation.post(
-        f"{base}/import", {"source": ""}, files={"file": ("x.csv", CSV.encode(), "text/csv")}
-    )
+    missing_source = await ideation.post(url, {"source": ""}, files={"file": ("x.csv", CSV.encode(), "text/csv")})
     assert missing_source.status_code == 422

@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.db.base import utcnow
-from core.models import User
-from plugins.ideation.models import Idea, IdeaReaction
+from core.models import Reaction, User
+from core.participation.reactions import counts
+from plugins.ideation.models import Idea
 
 
 async def test_posting_limit_applies_and_is_explained(ideation, factory, tenant, client) -> None:
@@ -84,45 +85,45 @@ async def test_like_limit_counts_per_phase_and_switching_frees_a_slot(ideation, 
     await ideation.login(await factory.user(tenant))
     first = await ideation.idea_id(await ideation.post_idea(phase, title="First idea here"))
     second = await ideation.idea_id(await ideation.post_idea(phase, title="Second idea here"))
-    base = f"/p/{phase.id}/ideation/ideas"
+    base = "/items/ideation.idea"
     assert (await ideation.post(f"{base}/{first}/react", {"kind": "like"})).status_code == 303
     refused = await ideation.post(f"{base}/{second}/react", {"kind": "like"})
     assert refused.status_code == 403 and "reached the limit" in refused.text
     assert (await ideation.post(f"{base}/{first}/react", {"kind": "none"})).status_code == 303
     assert (await ideation.post(f"{base}/{second}/react", {"kind": "like"})).status_code == 303
     async with factory.db.session(tenant.id) as session:
-        rows = (await session.execute(select(IdeaReaction.idea_id, IdeaReaction.kind))).all()
-        counts = dict((await session.execute(select(Idea.id, Idea.like_count))).all())
+        rows = (await session.execute(select(Reaction.item_id, Reaction.kind))).all()
+        counted = await counts(session, "ideation.idea", [first, second])
     assert rows == [(second, "like")]
-    assert counts == {first: 0, second: 1}
+    assert counted == {first: {}, second: {"like": 1}}
 
 
 async def test_dislikes_only_when_enabled_and_switch_keeps_one_row(ideation, factory, tenant) -> None:
     phase = await ideation.phase()
     await ideation.login(await factory.user(tenant))
     idea = await ideation.idea_id(await ideation.post_idea(phase))
-    url = f"/p/{phase.id}/ideation/ideas/{idea}/react"
+    url = f"/items/ideation.idea/{idea}/react"
     refused = await ideation.post(url, {"kind": "dislike"})
     assert refused.status_code == 403 and "switched this off" in refused.text
     phase2 = await ideation.phase(dislikes_enabled=True)
     idea2 = await ideation.idea_id(await ideation.post_idea(phase2))
-    url2 = f"/p/{phase2.id}/ideation/ideas/{idea2}/react"
+    url2 = f"/items/ideation.idea/{idea2}/react"
     assert (await ideation.post(url2, {"kind": "like"})).status_code == 303
     assert (await ideation.post(url2, {"kind": "dislike"})).status_code == 303
     async with factory.db.session(tenant.id) as session:
-        row = await session.get(Idea, idea2)
-        assert (row.like_count, row.dislike_count) == (0, 1)
-    assert await factory.count(IdeaReaction, tenant.id) == 1
+        assert (await counts(session, "ideation.idea", [idea2]))[idea2] == {"dislike": 1}
+    assert await factory.count(Reaction, tenant.id) == 1
 
 
 async def test_reacting_switched_off_and_ended_phase(ideation, factory, tenant, client) -> None:
     phase = await ideation.phase(reacting_enabled=False)
     await ideation.login(await factory.user(tenant))
     idea = await ideation.idea_id(await ideation.post_idea(phase))
-    response = await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/react", {"kind": "like"})
+    response = await ideation.post(f"/items/ideation.idea/{idea}/react", {"kind": "like"})
     assert response.status_code == 403
     page = await client.get(f"/p/{phase.id}/ideation/ideas/{idea}")
-    assert f'id="like-idea-{idea}"' in page.text and "disabled" in page.text and "switched this off" in page.text
+    assert f'id="like-item-{idea}-reactions"' in page.text and "disabled" in page.text
+    assert "switched this off" in page.text
 
 
 async def test_author_edits_until_a_status_is_set(ideation, factory, tenant, client) -> None:
@@ -135,9 +136,7 @@ async def test_author_edits_until_a_status_is_set(ideation, factory, tenant, cli
     assert ok.status_code == 303
     admin = await factory.user(tenant, role="admin")
     await ideation.login(admin)
-    assert (
-        await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/status", {"status": "accepted"})
-    ).status_code == 303
+    assert (await ideation.post(f"/items/ideation.idea/{idea}/status", {"status": "accepted"})).status_code == 303
     await ideation.login(author)
     locked = await ideation.post(edit, {"title": "Try to change it", "body": "Nope."})
     assert locked.status_code == 403 and "can no longer be changed" in locked.text
@@ -178,17 +177,17 @@ async def test_anonymous_author_never_shown(ideation, factory, tenant, client) -
     await ideation.login(author)
     idea = await ideation.idea_id(await ideation.post_idea(phase, anonymous="1"))
     comment = await ideation.post(
-        f"/p/{phase.id}/ideation/ideas/{idea}/comments", {"body": "Anonymous remark", "anonymous": "1"}
+        f"/items/ideation.idea/{idea}/comments", {"body": "Anonymous remark", "anonymous": "1"}
     )
     assert comment.status_code == 303
     follower = await factory.user(tenant)
     await ideation.login(follower)
-    await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/follow", {"follow": "1"})
+    await ideation.post(f"/items/ideation.idea/{idea}/follow", {"follow": "1"})
     pages = [
         await client.get(f"/p/{phase.id}/ideation"),
         await client.get(f"/p/{phase.id}/ideation", headers={"HX-Request": "true"}),
         await client.get(f"/p/{phase.id}/ideation/ideas/{idea}"),
-        await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/react", {"kind": "like"}, htmx=True),
+        await ideation.post(f"/items/ideation.idea/{idea}/react", {"kind": "like"}, htmx=True),
     ]
     for page in pages:
         assert page.status_code == 200
@@ -200,7 +199,7 @@ async def test_anonymous_author_never_shown(ideation, factory, tenant, client) -
         export = await client.get(f"/p/{phase.id}/ideation/export/{key}?format=csv")
         assert export.status_code == 200 and "Zebulon" not in export.text
         assert str(author.email) not in export.text
-    await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/status", {"status": "accepted"})
+    await ideation.post(f"/items/ideation.idea/{idea}/status", {"status": "accepted"})
     from core.models import Notification
 
     async with factory.db.session(tenant.id) as session:
@@ -217,16 +216,14 @@ async def test_moderator_rights_are_per_project(ideation, factory, tenant) -> No
     await ideation.login(await factory.user(tenant))
     idea = await ideation.idea_id(await ideation.post_idea(phase))
     await ideation.login(moderator)
-    refused = await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/status", {"status": "accepted"})
+    refused = await ideation.post(f"/items/ideation.idea/{idea}/status", {"status": "accepted"})
     assert refused.status_code == 403
     assert (await ideation.client.get(f"/p/{phase.id}/ideation/moderation")).status_code == 403
     project = (await factory.reload(type(phase), phase.id, tenant.id)).project_id
     from core.models import Project
 
     await factory.moderator(await factory.reload(Project, project, tenant.id), moderator)
-    assert (
-        await ideation.post(f"/p/{phase.id}/ideation/ideas/{idea}/status", {"status": "accepted"})
-    ).status_code == 303
+    assert (await ideation.post(f"/items/ideation.idea/{idea}/status", {"status": "accepted"})).status_code == 303
 
 
 async def test_other_tenant_cannot_see_ideas(ideation, factory, tenant, other_tenant, app) -> None:
@@ -246,7 +243,7 @@ async def test_banning_sets_banned_until(ideation, factory, tenant) -> None:
     await ideation.login(author)
     idea = await ideation.idea_id(await ideation.post_idea(phase))
     await ideation.login(await factory.user(tenant, role="admin"))
-    response = await ideation.post(f"/p/{phase.id}/ideation/moderation/idea/{idea}", {"action": "ban", "days": "5"})
+    response = await ideation.post(f"/items/ideation.idea/{idea}/moderate", {"action": "ban", "days": "5"})
     assert response.status_code == 303
     async with factory.db.session(tenant.id) as session:
         banned = await session.scalar(select(User.banned_until).where(User.id == author.id))

@@ -8,7 +8,7 @@ import json
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from plugins.ideation.models import Comment
+from core.models import Comment
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 MD_PAYLOAD = '[click](javascript:alert(1)) <iframe src="https://evil"></iframe>'
@@ -32,22 +32,22 @@ async def test_payloads_are_escaped_everywhere(ideation, factory, tenant, client
     idea = await ideation.idea_id(
         await ideation.post_idea(phase, title="Title " + PAYLOAD, body=MD_PAYLOAD + " " + PAYLOAD)
     )
-    await ideation.post(f"{base}/ideas/{idea}/comments", {"body": PAYLOAD + MD_PAYLOAD})
+    await ideation.post(f"/items/ideation.idea/{idea}/comments", {"body": PAYLOAD + MD_PAYLOAD})
     async with factory.db.session(tenant.id) as session:
         cid = await session.scalar(select(Comment.id))
-    await ideation.post(f"{base}/ideas/{idea}/comments", {"reply": PAYLOAD, "parent_id": str(cid)})
+    await ideation.post(f"/items/ideation.idea/{idea}/comments", {"body": PAYLOAD, "parent_id": str(cid)})
     reporter = await factory.user(tenant)
     await ideation.login(reporter)
-    await ideation.post(f"{base}/report/comment/{cid}", {"reason": "other", "note": PAYLOAD})
+    await ideation.post(f"/items/core.comment/{cid}/report", {"reason": "other", "note": PAYLOAD})
     admin = await factory.user(tenant, role="admin")
     await ideation.login(admin)
     await ideation.post(f"{base}/statuses", {"label.en": PAYLOAD, "colour": "#123456"})
-    await ideation.post(f"{base}/ideas/{idea}/status", {"status": "accepted", "feedback.en": PAYLOAD})
+    await ideation.post(f"/items/ideation.idea/{idea}/status", {"status": "accepted", "feedback.en": PAYLOAD})
     pages = [
         await client.get(base),
         await client.get(base, headers={"HX-Request": "true"}),
         await client.get(f"{base}/ideas/{idea}"),
-        await client.get(f"{base}/moderation"),
+        await client.get(f"/admin/moderation?project={phase.project_id}"),
         await client.get(f"{base}/statuses"),
         await client.get(f"{base}/insights"),
         await client.get(f"{base}/similar", params={"title": "Title script alert"}, headers={"HX-Request": "true"}),
@@ -82,8 +82,8 @@ async def test_exports_neutralise_formulas(ideation, factory, tenant, client) ->
             phase, title='=HYPERLINK("http://evil","x")', body="+cmd|' /C calc'!A0", lat="52.1", lon="4.3"
         )
     )
-    await ideation.post(f"{base}/ideas/{idea}/comments", {"body": "-2+3"})
-    await ideation.post(f"{base}/ideas/{idea}/react", {"kind": "like"})
+    await ideation.post(f"/items/ideation.idea/{idea}/comments", {"body": "-2+3"})
+    await ideation.post(f"/items/ideation.idea/{idea}/react", {"kind": "like"})
     await ideation.login(await factory.user(tenant, role="admin"))
     csv_ideas = await client.get(f"{base}/export/ideas?format=csv")
     assert csv_ideas.status_code == 200

@@ -1,0 +1,141 @@
+"""Everything an item page needs to render the core's participation fragments, gathered in a fixed number of
+queries (comments, their reactions, the item's reactions, follows, history) whatever the thread's size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core import multiloc
+from core.models import Comment
+from core.participation import comments, follows, reactions, statuses
+from core.participation.items import Item, verdict
+from core.participation.moderation import HIDE_REASONS, REPORT_REASONS, UNHIDE_REASONS, can_hide, hide_reason_label
+from core.participation.registry import COMMENT_KIND
+from core.permissions import Verdict
+
+
+@dataclass
+class ItemView:
+    item: Item
+    thread: comments.Thread
+    comment_count: int
+    reaction_counts: dict[str, int]
+    my_reaction: str | None
+    reaction_verdicts: dict[str, Verdict]
+    following: bool
+    verdicts: dict[str, Verdict]
+    comment_reaction_counts: dict[int, dict[str, int]] = field(default_factory=dict)
+    my_comment_reactions: dict[int, str] = field(default_factory=dict)
+    history: list[Any] = field(default_factory=list)
+    statuses: dict[str, Any] = field(default_factory=dict)
+    report_reasons: dict[str, Any] = field(default_factory=lambda: REPORT_REASONS)
+    hide_reasons: dict[str, Any] = field(default_factory=lambda: HIDE_REASONS)
+    unhide_reasons: dict[str, Any] = field(default_factory=lambda: UNHIDE_REASONS)
+
+    @property
+    def base(self) -> str:
+        return f"/items/{self.item.kind}/{self.item.id}"
+
+    @property
+    def rules(self) -> Any:
+        return self.item.rules
+
+    @property
+    def moderator(self) -> bool:
+        return self.item.pctx.moderator
+
+    def comment_item(self, comment: Comment) -> Item:
+        return Item(COMMENT_KIND, comment.id, comment, self.item.adapter, self.item.pctx, self.item)
+
+    def edit_refusal(self, comment: Comment) -> str | None:
+        return comments.edit_refusal(self.comment_item(comment))
+
+    def render_body(self, source: str) -> Any:
+        return comments.render_body(source)
+
+    def hide_label(self, key: str | None) -> str:
+        return hide_reason_label(key)
+
+    def status_label(self, key: str) -> str:
+        """A status in the reader's language (labels may be lazy strings or multilingual dicts)."""
+        label = self.statuses.get(key, key)
+        if isinstance(label, dict):
+            ctx = self.item.pctx.ctx
+            return multiloc.pick(label, ctx.locale, ctx.tenant.default_locale).text or key
+        return str(label)
+
+    @property
+    def status_options(self) -> list[tuple[str, str]]:
+        return [(key, self.status_label(key)) for key in self.statuses]
+
+    @property
+    def comment_verdicts(self) -> dict[str, Verdict]:
+        """Reacting to a comment follows the item's react verdict; per-phase limits count items only."""
+        return dict.fromkeys(self.rules.reactions, self.verdicts["react"])
+
+    @property
+    def can_hide(self) -> bool:
+        return can_hide(self.item)
+
+
+async def item_view(pctx: Any, kind: str, obj: Any) -> ItemView:
+    """The view of ``obj`` (an item of ``kind`` the method already loaded through ``pctx``)."""
+    adapter = pctx.ctx.app.registry.item_kinds[kind]
+    item = Item(kind, obj.id, obj, adapter, pctx)
+    return await view_of(item)
+
+
+async def view_of(item: Item) -> ItemView:
+    session, user = item.pctx.session, item.pctx.user
+    thread = await comments.thread(session, item.kind, item.id)
+    ids = thread.ids
+    given = await reactions.used(session, user, item.kind, item.pctx.phase.id)
+    mine = (await reactions.mine(session, user, item.kind, [item.id])).get(item.id)
+    found = ItemView(
+        item=item,
+        thread=thread,
+        comment_count=(await comments.counts(session, item.kind, [item.id]))[item.id],
+        reaction_counts=(await reactions.counts(session, item.kind, [item.id]))[item.id],
+        my_reaction=mine,
+        reaction_verdicts={k: reactions.limit_verdict(item, k, given, mine) for k in item.rules.reactions},
+        following=item.id in await follows.following(session, user, item.kind, [item.id]),
+        verdicts={act: verdict(item, act) for act in ("comment", "react", "follow", "report")},
+        comment_reaction_counts=await reactions.counts(session, COMMENT_KIND, ids),
+        my_comment_reactions=await reactions.mine(session, user, COMMENT_KIND, ids),
+        history=await statuses.history(session, item.kind, item.id),
+        statuses=await item.adapter.statuses(session) if item.adapter.statuses else {},
+    )
+    return found
+
+
+async def item_views(pctx: Any, kind: str, objs: list[Any]) -> dict[int, ItemView]:
+    """Views of a list's items for their reaction buttons and comment counts, in four queries whatever the list's
+    length (counts, comment counts, the person's reactions, what the person already gave in the phase).
+
+    The views carry no thread, history or follow state: a list shows buttons and counts, the item page the rest.
+    """
+    adapter = pctx.ctx.app.registry.item_kinds[kind]
+    ids = [obj.id for obj in objs]
+    if not ids:
+        return {}
+    session, user = pctx.session, pctx.user
+    counted = await reactions.counts(session, kind, ids)
+    discussed = await comments.counts(session, kind, ids)
+    mine = await reactions.mine(session, user, kind, ids)
+    given = await reactions.used(session, user, kind, pctx.phase.id)
+    found: dict[int, ItemView] = {}
+    for obj in objs:
+        item = Item(kind, obj.id, obj, adapter, pctx)
+        current = mine.get(obj.id)
+        found[obj.id] = ItemView(
+            item=item,
+            thread=comments.Thread(),
+            comment_count=discussed[obj.id],
+            reaction_counts=counted[obj.id],
+            my_reaction=current,
+            reaction_verdicts={k: reactions.limit_verdict(item, k, given, current) for k in item.rules.reactions},
+            following=False,
+            verdicts={act: verdict(item, act) for act in ("comment", "react", "follow", "report")},
+        )
+    return found

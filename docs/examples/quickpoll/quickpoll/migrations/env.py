@@ -1,0 +1,3 @@
+from core import run_env
+
+run_env()

@@ -1,0 +1,103 @@
+"""The ideation list renders in a fixed number of SQL statements: 3 ideas or 30, with comments, reactions, topics,
+authors and the visitor's own reactions, the phase page and the browse page cost the same (no N+1)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from core.models import Comment, Follow, Reaction
+from plugins.ideation.models import Idea, IdeaTopic
+
+
+@contextmanager
+def counting(engine: Any) -> Any:
+    """Every statement sent to the database while the block runs (a ``before_cursor_execute`` listener)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def _phase_with(ideation: Any, factory: Any, tenant: Any, n: int, viewer: Any, project: Any) -> Any:
+    """``n`` ideas by different named authors (one in three anonymous), each with a topic, two comments (one with a
+    reaction), likes and dislikes, the viewer's reaction on every other idea and a follow."""
+    phase = await ideation.phase(project=project, page_size=50, dislikes_enabled=True)
+    topics, areas = await ideation.taxonomy()
+    authors = [await factory.user(tenant, display_name=f"Author {i}") for i in range(n)]
+    async with factory.db.session(tenant.id, write=True) as session:
+        for i in range(n):
+            idea = Idea(
+                phase_id=phase.id,
+                author_id=authors[i].id,
+                anonymous=i % 3 == 0,
+                title=f"Idea number {i:02d}",
+                body="Shade and birds",
+                area_id=areas[i % 2].id,
+                lat=51.05 + i / 1000,
+                lon=3.72,
+            )
+            session.add(idea)
+            await session.flush()
+            item = {"item_kind": "ideation.idea", "item_id": idea.id, "phase_id": phase.id}
+            session.add(IdeaTopic(idea_id=idea.id, topic_id=topics[i % 2].id))
+            session.add(Reaction(**item, user_id=authors[i].id, kind="like"))
+            session.add(Reaction(**item, user_id=authors[(i + 1) % n].id, kind="dislike"))
+            if i % 2 == 0:
+                session.add(Reaction(**item, user_id=viewer.id, kind="like"))
+            session.add(Follow(item_kind="ideation.idea", item_id=idea.id, user_id=viewer.id))
+            for c in range(2):
+                comment = Comment(**item, author_id=authors[(i + c) % n].id, body=f"comment {c}")
+                session.add(comment)
+                await session.flush()
+                if c == 0:
+                    session.add(
+                        Reaction(
+                            item_kind="core.comment",
+                            item_id=comment.id,
+                            phase_id=phase.id,
+                            user_id=viewer.id,
+                            kind="like",
+                        )
+                    )
+    return phase
+
+
+async def _statements(app: Any, client: Any, path: str, expect: str) -> list[str]:
+    warm = await client.get(path)  # caches (catalogs, templates) are filled by a first request
+    assert warm.status_code == 200, warm.text
+    with counting(app.state.townhall.db.engine) as seen:
+        response = await client.get(path)
+    assert response.status_code == 200
+    assert expect in response.text
+    return seen
+
+
+async def test_the_list_costs_the_same_statements_for_3_and_30_ideas(
+    app: Any, ideation: Any, factory: Any, tenant: Any, client: Any
+) -> None:
+    viewer = await factory.user(tenant, display_name="Viewer")
+    project = await factory.project(tenant)
+    small = await _phase_with(ideation, factory, tenant, 3, viewer, project)
+    large = await _phase_with(ideation, factory, tenant, 30, viewer, await factory.project(tenant))
+    large_project_slug = (await factory.reload(type(project), large.project_id, tenant.id)).slug
+    await ideation.login(viewer)
+    for query in ("view=cards", "view=list", "view=map", "sort=reactions", "sort=discussed&view=list"):
+        few = await _statements(app, client, f"/p/{small.id}/ideation/?{query}", "Idea number 02")
+        many = await _statements(app, client, f"/p/{large.id}/ideation/?{query}", "Idea number 29")
+        assert len(few) == len(many), (query, len(few), len(many), many)
+    few = await _statements(app, client, f"/projects/{project.slug}/phases/{small.id}", "Idea number 02")
+    many = await _statements(app, client, f"/projects/{large_project_slug}/phases/{large.id}", "Idea number 29")
+    assert len(few) == len(many), (len(few), len(many))
+    client.cookies.clear()  # and for a visitor who is not signed in
+    few = await _statements(app, client, f"/p/{small.id}/ideation/", "Idea number 02")
+    many = await _statements(app, client, f"/p/{large.id}/ideation/", "Idea number 29")
+    assert len(few) == len(many), ("anonymous visitor", len(few), len(many))

@@ -1,0 +1,112 @@
+"""The referendum's hooks outside HTTP: the audit command, stats, the resident's data export and forgetting,
+retention, and the demo seed (an open referendum with votes, a closed one with results)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from core import Phase
+from plugins.referendum import rules, services
+from plugins.referendum.cli import referendum_cli
+from plugins.referendum.hooks import retain, seed, turnout_stat
+from plugins.referendum.models import Ballot, Box, RollEntry
+from plugins.referendum.spec import ReferendumConfig
+from tests.test_referendum_web import make_referendum, question_ids
+
+
+async def _vote_all(factory, tenant, phase, users) -> None:
+    qids = await question_ids(factory, tenant, phase)
+    async with factory.db.session(tenant.id, write=True) as session:
+        ph = await session.get(Phase, phase.id)
+        await services.ensure_roll(session, ph, ReferendumConfig())
+        for i, user in enumerate(users):
+            entry = await services.my_entry(session, ph, user)
+            choices = {str(qids[0]): "yes" if i else "no", str(qids[1]): [i % 3]}
+            assert await services.cast_online(session, ph, entry.id, services.new_receipt(), choices) == "cast"
+
+
+async def test_audit_command_recomputes_and_detects_a_change(factory, tenant, tmp_path: Path) -> None:
+    _, phase = await make_referendum(factory, tenant)
+    await _vote_all(factory, tenant, phase, [await factory.user(tenant, verified=True) for _ in range(3)])
+    async with factory.db.session(tenant.id) as session:
+        document = await services.published(session, await session.get(Phase, phase.id))
+    path = tmp_path / "box.json"
+    path.write_text(json.dumps(document))
+    ok = CliRunner().invoke(referendum_cli, ["audit", str(path), "--head", document["head"]])
+    assert ok.exit_code == 0 and json.loads(ok.output)["ok"] is True
+    document["ballots"][1]["choices"] = {"1": "invalid"}
+    path.write_text(json.dumps(document))
+    bad = CliRunner().invoke(referendum_cli, ["audit", str(path), "--head", document["head"]])
+    assert bad.exit_code == 1 and "ballot 2" in bad.output
+    assert CliRunner().invoke(referendum_cli, ["check", str(path), "NOT-A-REAL-CODE"]).exit_code == 1
+
+
+async def test_stats_data_export_forgetting_and_retention(factory, tenant) -> None:
+    _, phase = await make_referendum(factory, tenant)
+    users = [await factory.user(tenant, verified=True) for _ in range(3)]
+    await _vote_all(factory, tenant, phase, users[:2])
+    async with factory.db.session(tenant.id, write=True) as session:
+        ph = await session.get(Phase, phase.id)
+        assert await turnout_stat(session, ph) == {"roll_size": 3, "turnout": 2, "online": 2, "paper": 0}
+        exported = await services.user_rows(session, users[0])
+        assert exported == [
+            {"phase_id": phase.id, "voted": True, "voted_on": exported[0]["voted_on"], "channel": "online"}
+        ]
+        assert "choices" not in json.dumps(exported)
+        await services.forget(session, users[0])
+        assert await services.user_rows(session, users[0]) == []
+        result = await retain(session, ph)
+        assert result.anonymised == {"Electoral roll entries": 2}
+        assert await turnout_stat(session, ph) == {"roll_size": 3, "turnout": 2, "online": 2, "paper": 0}
+        assert (await session.scalar(select(RollEntry.id).where(RollEntry.user_id.is_not(None)))) is None
+    assert await factory.count(Ballot, tenant.id) == 2
+
+
+async def test_demo_seed_opens_one_referendum_and_closes_another_with_results(factory, tenant) -> None:
+    project = await factory.project(tenant)
+    phase = await factory.phase(project, "referendum", state="active")
+    for _ in range(4):
+        await factory.user(tenant, verified=True)
+    async with factory.db.session(tenant.id, write=True) as session:
+        await seed(session, await session.get(Phase, phase.id))
+    async with factory.db.session(tenant.id) as session:
+        phases = (await session.scalars(select(Phase).where(Phase.project_id == project.id))).all()
+        assert len(phases) == 2
+        boxes = {b.phase_id: b for b in (await session.scalars(select(Box))).all()}
+        open_box, closed = boxes[phase.id], next(b for pid, b in boxes.items() if pid != phase.id)
+        assert open_box.head is None and closed.head is not None and closed.results["turnout"] >= 1
+        document = await services.published(session, next(p for p in phases if p.id != phase.id))
+        assert rules.audit(document, closed.head).ok
+
+
+async def test_the_close_event_counts_once(factory, tenant) -> None:
+    from plugins.referendum.hooks import close_phase
+    from plugins.referendum.plugin import on_event
+
+    _, phase = await make_referendum(factory, tenant)
+    await _vote_all(factory, tenant, phase, [await factory.user(tenant, verified=True) for _ in range(2)])
+    event = type(
+        "Event",
+        (),
+        {"name": "phase.closed", "tenant_id": tenant.id, "data": {"phase_id": phase.id, "method": "referendum"}},
+    )
+    handler = on_event(event)
+    assert handler is not None
+    await handler(factory.app)  # the phase is still open: nothing is counted
+    async with factory.db.session(tenant.id, write=True) as session:
+        assert (await session.scalar(select(Box))).head is None
+        ph = await session.get(Phase, phase.id)
+        ph.ends_at = ph.starts_at + (ph.ends_at - ph.starts_at) / 100
+    await handler(factory.app)
+    async with factory.db.session(tenant.id) as session:
+        box = await session.scalar(select(Box))
+        head, counted_at = box.head, box.counted_at
+    assert head is not None and box.results["ballots"] == 2
+    await close_phase(factory.app, tenant.id, phase.id)  # a second run changes nothing
+    async with factory.db.session(tenant.id) as session:
+        again = await session.scalar(select(Box))
+    assert (again.head, again.counted_at) == (head, counted_at)
