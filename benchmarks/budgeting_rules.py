@@ -14,6 +14,14 @@ timeout is reported as a lower bound ("> N x").
 ``--quick`` does not run pabutools' Add1 to the end (about half an hour on Łódź): it times one
 pabutools fixed-budget MES run and multiplies by the number of MES runs Add1 needs (taken from
 our run), printed as an *estimate*.
+
+pabutools gets its fastest documented configuration: the profile as a multiprofile
+(``profile.as_multiprofile()``, identical ballots counted once), its advice for large elections;
+``--plain-profile`` times the plain profile instead.
+
+The last line compares whole processes, as a researcher runs them: ``townhall pabulib results FILE
+--rule equalshares`` against a Python process that imports pabutools, parses FILE, builds the
+multiprofile and runs MES (CPU time of each child process, start-up and parsing included).
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ SHARED = Path(os.environ.get("TOWNHALL_SHARED", REPO.parent / "shared"))
 DEFAULT_FILE = SHARED / "data" / "pabulib" / "Poland_Lodz_2022.pb"
 
 
-def _pabutools_worker(path: str, task: str, per_voter: str | None) -> None:
+def _pabutools_worker(path: str, task: str, per_voter: str | None, plain: bool = False) -> None:
     """Child process: parse with pabutools, run one task, print {"seconds", "selected"} as JSON."""
     from pabutools.election import Cost_Sat, parse_pabulib
     from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
@@ -46,6 +54,8 @@ def _pabutools_worker(path: str, task: str, per_voter: str | None) -> None:
 
     instance, profile = parse_pabulib(path)
     votes = {p.name: profile.approval_score(p) for p in instance}
+    if not plain:
+        profile = profile.as_multiprofile()
     tie = TieBreakingRule(lambda inst, prof, proj: (proj.cost, -votes[proj.name], natural_key(proj.name)))
     started = time.process_time()
     if task == "greedy":
@@ -67,8 +77,12 @@ def _pabutools_worker(path: str, task: str, per_voter: str | None) -> None:
     print(json.dumps({"seconds": seconds, "selected": sorted(p.name for p in alloc)}))
 
 
-def _run_pabutools(path: Path, task: str, timeout: float, per_voter: Fraction | None = None) -> dict | None:
+def _run_pabutools(
+    path: Path, task: str, timeout: float, per_voter: Fraction | None = None, plain: bool = False
+) -> dict | None:
     command = [sys.executable, __file__, str(path), "--pabutools-worker", task]
+    if plain:
+        command.append("--plain-profile")
     if per_voter is not None:
         command += ["--per-voter", str(per_voter)]
     try:
@@ -84,11 +98,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="estimate pabutools' Add1 instead of running it")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per pabutools run")
     parser.add_argument("--repeat", type=int, default=3, help="our timings are the best of this many runs")
+    parser.add_argument("--plain-profile", action="store_true", help="hand pabutools a plain profile (its slow path)")
     parser.add_argument("--pabutools-worker", help=argparse.SUPPRESS)
     parser.add_argument("--per-voter", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.pabutools_worker:
-        _pabutools_worker(args.file, args.pabutools_worker, args.per_voter)
+        _pabutools_worker(args.file, args.pabutools_worker, args.per_voter, args.plain_profile)
         return
 
     from plugins.budgeting.rules import compile_profile, compute, parse_pb
@@ -123,7 +138,9 @@ def main() -> None:
         print(f"  {label}: ours {our_seconds:.3f} CPU s ...", flush=True)
         if task == "add1" and args.quick:
             runs = outcome.notes["add1_iterations"]
-            one = _run_pabutools(path, "fixed", args.timeout, outcome.notes["per_voter_budget"])
+            one = _run_pabutools(
+                path, "fixed", args.timeout, outcome.notes["per_voter_budget"], plain=args.plain_profile
+            )
             if one is None:
                 rows.append((label, our_seconds, None, "timeout", "pabutools single MES run timed out"))
                 continue
@@ -132,7 +149,7 @@ def main() -> None:
             note = f"ESTIMATE: 1 pabutools MES run {one['seconds']:.1f}s x {runs} runs; final run identical: {same}"
             rows.append((label, our_seconds, estimate, same, note))
             continue
-        theirs = _run_pabutools(path, task, args.timeout)
+        theirs = _run_pabutools(path, task, args.timeout, plain=args.plain_profile)
         if theirs is None:
             rows.append((label, our_seconds, args.timeout, "timeout", f"pabutools > {args.timeout:.0f}s (timeout)"))
             continue
@@ -151,6 +168,38 @@ def main() -> None:
     print(
         f"(info) equalshares/add1 as used by cities: ours {city_seconds:.3f}s, "
         f"{city.notes['add1_iterations']} MES runs, per-voter budget {city.notes['per_voter_budget']}"
+    )
+    _compare_processes(path, args.timeout)
+
+
+PABUTOOLS_PROCESS = """
+import sys
+from pabutools.election import Cost_Sat, parse_pabulib
+from pabutools.rules import method_of_equal_shares
+instance, profile = parse_pabulib(sys.argv[1])
+method_of_equal_shares(instance, profile.as_multiprofile(), sat_class=Cost_Sat)
+"""
+
+
+def _child_cpu(command: list[str], timeout: float) -> float:
+    """CPU seconds (user + system) of one child process run to the end."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, capture_output=True, check=True, timeout=timeout, cwd=REPO)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _compare_processes(path: Path, timeout: float) -> None:
+    townhall = Path(sys.executable).with_name("townhall")
+    ours = min(
+        _child_cpu([str(townhall), "pabulib", "results", str(path), "--rule", "equalshares"], timeout) for _ in range(3)
+    )
+    theirs = _child_cpu([sys.executable, "-c", PABUTOOLS_PROCESS, str(path)], timeout)
+    print(
+        f"whole process, MES: townhall pabulib results {ours:.2f} CPU s, pabutools (multiprofile) {theirs:.2f} "
+        f"CPU s: {theirs / ours:.1f}x less CPU"
     )
 
 

@@ -56,89 +56,138 @@ A plugin writes ``from core import ...`` and nothing else: never ``core.<submodu
 ``tests/dummy_method`` is written against nothing but this module; docs/writing_plugins.md walks through it.
 """
 
-from core import audit, exports, mixing, multiloc, notifications, sanitize, uploads
-from core.api.types import ApiPage, ApiQuery, id_page
-from core.concurrency import ConcurrencyCase, ConcurrencyRequest, participation_cases
-from core.config_forms import ConfigError, MultiLoc, MultiLocLines
-from core.context import Ctx, RequestContext
-from core.db.base import Base, BigId, IdMixin, JsonDoc, TenantScoped, TimestampMixin, UTCDateTime, utcnow
-from core.db.scoping import TenantScopeError
-from core.exports import table_download
-from core.handoff import has_phase_outputs, phase_outputs
-from core.hookspecs import hookimpl
-from core.i18n import currency_digits, current_locale, format_money, gettext, lazy_gettext, ngettext
-from core.imports import ImportColumn, ImportContext, ImportSpec, RowError, import_path
-from core.jobs import JobContext, JobSpec, enqueue
-from core.jobs.retention import RetentionResult
-from core.live_slots import live_slot
-from core.mail import recipient_language
-from core.migrate import plugin_lineage, run_env
-from core.models import (
-    Area,
-    AuditEntry,
-    Comment,
-    Follow,
-    Notification,
-    Phase,
-    Project,
-    Reaction,
-    Report,
-    StatusChange,
-    Tenant,
-    Topic,
-    User,
-)
-from core.multiloc import Localised, pick
-from core.participation.api import (
-    COMMENT_KIND,
-    ItemKind,
-    ItemView,
-    ParticipationRules,
-    comment_counts,
-    comment_total,
-    follow_item,
-    item_view,
-    item_views,
-    reaction_counts,
-    reaction_total,
-)
-from core.permissions import ALLOWED, REASONS, Verdict, denied
-from core.phases import PhaseState, phase_state
-from core.projects import PhaseContext, decode_config, phase_context
-from core.ratelimits import (
-    CHOOSING,
-    COMMENTING,
-    EDITING,
-    FOLLOWING,
-    POSTING,
-    REACTING,
-    REPORTING,
-    SUBMITTING,
-    UNLIMITED,
-    Rate,
-    RateLimit,
-)
-from core.realtime import ChannelError, notify_user, publish, sse_response, tenant_channel
-from core.security import framing_headers
-from core.specs import (
-    PERMISSION_LEVELS,
-    ActionSpec,
-    DomainEvent,
-    ExportSpec,
-    MethodSpec,
-    MigrationLineage,
-    PhaseOutput,
-    PhasePanel,
-    StatSpec,
-    TranslationDomain,
-)
-from core.throttle import RateLimited, rate_limit
-from core.web.errors import UserFacingError
-from core.web.forms import Form, FormErrors, invalid, multiloc_or_error, read_form
-from core.web.guards import admin_only, signed_in
-from core.web.render import is_htmx, redirect, render
+from __future__ import annotations
 
-pick_locale_text = pick
+import ast
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the public names and where each lives; read at import time by _lazy_table() below
+    from core import audit, exports, mixing, multiloc, notifications, sanitize, uploads
+    from core.api.types import ApiPage, ApiQuery, id_page
+    from core.concurrency import ConcurrencyCase, ConcurrencyRequest, participation_cases
+    from core.config_forms import ConfigError, MultiLoc, MultiLocLines
+    from core.context import Ctx, RequestContext
+    from core.db.base import Base, BigId, IdMixin, JsonDoc, TenantScoped, TimestampMixin, UTCDateTime, utcnow
+    from core.db.scoping import TenantScopeError
+    from core.exports import table_download
+    from core.handoff import has_phase_outputs, phase_outputs
+    from core.hookspecs import hookimpl
+    from core.i18n import currency_digits, current_locale, format_money, gettext, lazy_gettext, ngettext
+    from core.imports import ImportColumn, ImportContext, ImportSpec, RowError, import_path
+    from core.jobs import JobContext, JobSpec, enqueue
+    from core.jobs.retention import RetentionResult
+    from core.live_slots import live_slot
+    from core.mail import recipient_language
+    from core.migrate import plugin_lineage, run_env
+    from core.models import (
+        Area,
+        AuditEntry,
+        Comment,
+        Follow,
+        Notification,
+        Phase,
+        Project,
+        Reaction,
+        Report,
+        StatusChange,
+        Tenant,
+        Topic,
+        User,
+    )
+    from core.multiloc import Localised, pick
+    from core.multiloc import pick as pick_locale_text
+    from core.participation.api import (
+        COMMENT_KIND,
+        ItemKind,
+        ItemView,
+        ParticipationRules,
+        comment_counts,
+        comment_total,
+        follow_item,
+        item_view,
+        item_views,
+        reaction_counts,
+        reaction_total,
+    )
+    from core.permissions import ALLOWED, REASONS, Verdict, denied
+    from core.phases import PhaseState, phase_state
+    from core.projects import PhaseContext, decode_config, phase_context
+    from core.ratelimits import (
+        CHOOSING,
+        COMMENTING,
+        EDITING,
+        FOLLOWING,
+        POSTING,
+        REACTING,
+        REPORTING,
+        SUBMITTING,
+        UNLIMITED,
+        Rate,
+        RateLimit,
+    )
+    from core.realtime import ChannelError, notify_user, publish, sse_response, tenant_channel
+    from core.security import framing_headers
+    from core.specs import (
+        PERMISSION_LEVELS,
+        ActionSpec,
+        DomainEvent,
+        ExportSpec,
+        MethodSpec,
+        MigrationLineage,
+        PhaseOutput,
+        PhasePanel,
+        StatSpec,
+        TranslationDomain,
+    )
+    from core.throttle import RateLimited, rate_limit
+    from core.web.errors import UserFacingError
+    from core.web.forms import Form, FormErrors, invalid, multiloc_or_error, read_form
+    from core.web.guards import admin_only, signed_in
+    from core.web.render import is_htmx, redirect, render
+
+
+def _lazy_table() -> dict[str, tuple[str, str | None]]:
+    """``{public name: (module, attribute or None for the module itself)}``, from the TYPE_CHECKING imports above.
+
+    Why lazy: importing everything here made every ``townhall`` command (and any script importing one core module)
+    pay for the whole web application, about two CPU seconds; ``townhall pabulib results`` needs none of it. A name is
+    imported on first use (PEP 562), so ``from core import MethodSpec`` works as before, and the one list above
+    stays what editors and type checkers read.
+    """
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    guard = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    table: dict[str, tuple[str, str | None]] = {}
+    for node in guard.body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                public = alias.asname or alias.name
+                if node.module == "core":
+                    table[public] = (f"core.{alias.name}", None)
+                else:
+                    table[public] = (node.module, alias.name)
+    return table
+
+
+_LAZY = _lazy_table()
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'core' has no attribute {name!r}") from None
+    value = importlib.import_module(module)
+    if attribute is not None:
+        value = getattr(value, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "ALLOWED",

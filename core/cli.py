@@ -289,12 +289,38 @@ def plugin_new(key: str, parent: Path) -> None:
     click.echo(f"next: pip install -e {target}, then run pytest in it; see docs/writing_plugins.md")
 
 
+COMMANDS_GROUP = "townhall.commands"
+
+
+def _standalone_command(argv: list[str]) -> click.Command | None:
+    """The command ``argv`` names when a ``townhall.commands`` entry point provides it, loaded alone.
+
+    Why: loading every plugin (their models, routes, templates) costs seconds; an offline tool such as
+    ``townhall pabulib results FILE.pb`` needs none of it. A plugin may list such a command under this entry-point
+    group as well as returning it from ``register_commands`` (which keeps it in ``townhall --help``).
+    """
+    from importlib.metadata import entry_points
+
+    name = next((arg for arg in argv if not arg.startswith("-")), None)
+    if name is None or name in cli.commands:
+        return None
+    for entry in entry_points(group=COMMANDS_GROUP):
+        if entry.name == name:
+            return entry.load()
+    return None
+
+
 def main() -> None:
     from core.i18n_tools import i18n_group
     from core.notifications_cli import notifications_group
 
     cli.add_command(i18n_group)
     cli.add_command(notifications_group)
+    standalone = _standalone_command(sys.argv[1:])
+    if standalone is not None:
+        cli.add_command(standalone)
+        cli()
+        return
     try:
         from core.plugins import Registry, build_plugin_manager
 

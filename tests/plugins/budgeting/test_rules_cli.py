@@ -81,3 +81,29 @@ def test_standalone_module_with_progress_on_stderr() -> None:
     assert json.loads(proc.stdout)["rule"] == "greedy"
     assert "parsed 90494 votes" in proc.stderr
     assert "rule greedy: done in" in proc.stderr
+
+
+START_PROBE = """
+import sys
+sys.argv = ["townhall", "pabulib", "results", sys.argv[1]]
+from core.cli import main
+try:
+    main()
+except SystemExit as exit:
+    assert not exit.code, exit.code
+heavy = sorted(name for name in ("litestar", "sqlalchemy", "jinja2", "openpyxl", "core.app") if name in sys.modules)
+print("loaded:", ",".join(heavy), file=sys.stderr)
+"""
+
+
+def test_townhall_pabulib_starts_without_loading_the_web_application(tmp_path: Path) -> None:
+    """The cheap regression check for issue 16's start-up cost: an offline command loads no web stack, no ORM."""
+    proc = subprocess.run(
+        [sys.executable, "-c", START_PROBE, str(_write(tmp_path, "greedy"))],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    assert json.loads(proc.stdout) == {"rule": "greedy", "selected": ["a", "b"]}
+    assert "loaded: \n" in proc.stderr, proc.stderr
