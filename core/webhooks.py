@@ -21,9 +21,8 @@ import re
 import secrets
 import time
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import select, update
 
 from core.db.base import utcnow
@@ -32,6 +31,9 @@ from core.i18n import lazy_gettext
 from core.jobs.spec import JobContext, JobSpec
 from core.models import Tenant, Webhook, WebhookDelivery
 from core.specs import DomainEvent
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("townhall.webhooks")
 
@@ -44,7 +46,7 @@ CORE_EVENTS: dict[str, Any] = {
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=12))
 MAX_ATTEMPTS = len(BACKOFF) + 1
 SEND_LEASE = timedelta(minutes=2)  # a claimed attempt that crashed mid-send is retried after this
-TIMEOUT = httpx.Timeout(10.0)
+TIMEOUT_SECONDS = 10.0
 BATCH = 50
 URL_RE = re.compile(r"^(https://[a-z0-9.-]{1,253}|http://(localhost|127\.0\.0\.1))(:\d{1,5})?(/[^\s]*)?$", re.I)
 
@@ -136,6 +138,8 @@ async def _post(client: httpx.AsyncClient, hook: Webhook, delivery: WebhookDeliv
         "X-Townhall-Delivery": str(delivery.payload.get("id", delivery.id)),
         "X-Townhall-Signature": signature(hook.secret, body, int(time.time())),
     }
+    import httpx  # imported by the job that sends, not by every web worker (issue 16: start-up)
+
     try:
         response = await client.post(hook.url, content=body, headers=headers)
     except httpx.HTTPError as exc:
@@ -160,7 +164,10 @@ async def deliver_due(job_ctx: JobContext, *, client: httpx.AsyncClient | None =
         work = [(d.id, d.event, dict(d.payload), hooks.get(d.webhook_id)) for d in claimed]
     delivered = 0
     owned = client is None
-    client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
+    if client is None:
+        import httpx
+
+        client = httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
     try:
         for delivery_id, event, payload, hook in work:
             if hook is None or not hook.active:

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import Select, delete, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import multiloc
 from core.db.base import utcnow
-from core.demographics.raking import MISSING, RakeResult, rake, weighted_shares
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext
 from core.models import Area, Comment, Phase, ProfileAnswer, ProfileQuestion, Reaction
+
+if TYPE_CHECKING:
+    from core.demographics.raking import RakeResult
 
 PREFER_NOT = "prefer_not"
 MIN_CELL = 5
@@ -330,6 +331,11 @@ def weighting(
     by_id = {q.id: q for q in usable}
     if not usable or not rows:
         return Weighting(None, {}, 0)
+    # numpy (and the raking it serves) is imported here, on the representativeness page, not by every web worker.
+    import numpy as np
+
+    from core.demographics.raking import MISSING, rake, weighted_shares
+
     # Vectorised: one pass of numpy over the rows; Python only maps the few distinct (question, value) pairs to codes.
     users = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     qids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import COMMENT_KIND, Comment, Reaction
 from plugins.ideation.items import KIND
 from plugins.ideation.models import Idea, IdeaTopic
-from plugins.ideation.text import themes as cluster
 
 # Reactions on the phase's ideas and on the comments under them (both carry the idea's phase).
 REACTED = (Reaction.item_kind.in_((KIND, COMMENT_KIND)),)
@@ -110,4 +109,6 @@ async def themes(session: AsyncSession, phase: Any, k: int | None = None) -> lis
         )
     )
     items = [(i, f"{t} {t} {b}") for i, t, b in rows.all()]  # the title counts twice: it names the idea
+    from plugins.ideation.themes import themes as cluster  # numpy: loaded by this page, not by every worker
+
     return [{"terms": t.terms, "idea_ids": t.idea_ids} for t in cluster(items, k=k)]

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from core import audit, exports, sanitize, uploads
 from core.models import AuditEntry
 from plugins.ideation import text
+from plugins.ideation import themes as clustering
 
 
 @pytest.mark.parametrize(
@@ -110,8 +111,8 @@ def test_themes_group_related_ideas() -> None:
         (5, "library books sunday hours"),
         (6, "books library reading room"),
     ]
-    themes = text.themes(items, k=2)
+    themes = clustering.themes(items, k=2)
     groups = sorted(sorted(t.idea_ids) for t in themes)
     assert groups == [[1, 2, 3], [4, 5, 6]]
     assert any("library" in t.terms for t in themes) and any("bike" in t.terms for t in themes)
-    assert text.themes([]) == [] and text.themes(items, k=2) == themes  # deterministic
+    assert clustering.themes([]) == [] and clustering.themes(items, k=2) == themes  # deterministic
