@@ -70,6 +70,7 @@ if TYPE_CHECKING:  # the public names and where each lives; read at import time 
     from core.config_forms import ConfigError, MultiLoc, MultiLocLines
     from core.context import Ctx, RequestContext
     from core.db.base import Base, BigId, IdMixin, JsonDoc, TenantScoped, TimestampMixin, UTCDateTime, utcnow
+    from core.db.lineages import plugin_lineage
     from core.db.scoping import TenantScopeError
     from core.exports import table_download
     from core.handoff import has_phase_outputs, phase_outputs
@@ -80,7 +81,7 @@ if TYPE_CHECKING:  # the public names and where each lives; read at import time 
     from core.jobs.retention import RetentionResult
     from core.live_slots import live_slot
     from core.mail import recipient_language
-    from core.migrate import plugin_lineage, run_env
+    from core.migrate import run_env
     from core.models import (
         Area,
         AuditEntry,

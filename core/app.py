@@ -17,12 +17,12 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXRequest
 from litestar.static_files import create_static_files_router
 
-from core import migrate
 from core.api import routes as api_routes
 from core.appstate import AppState
 from core.context import URL_LOCALE_KEY, RequestContext, request_context, run_in_context
 from core.csrf import csrf_middleware
 from core.db.engine import Database
+from core.db.lineages import revision_status
 from core.i18n import Catalogs
 from core.imports import web as imports_web
 from core.jobs import runtime_for
@@ -80,7 +80,7 @@ async def check_schema(app: Litestar) -> None:
     state: AppState = app.state.townhall
     if not state.settings.require_current_schema:
         return
-    stale = [s.name for s in await migrate.status(state.db.engine, state.registry, compare=False) if not s.ok]
+    stale = [s.name for s in await revision_status(state.db.engine, state.registry) if not s.ok]
     if stale:
         raise SchemaNotCurrent(f"database schema is not current for {', '.join(stale)}: run `townhall db upgrade`")
 

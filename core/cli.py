@@ -292,8 +292,8 @@ def plugin_new(key: str, parent: Path) -> None:
 COMMANDS_GROUP = "townhall.commands"
 
 
-def _standalone_command(argv: list[str]) -> click.Command | None:
-    """The command ``argv`` names when a ``townhall.commands`` entry point provides it, loaded alone.
+def _standalone_command(name: str | None) -> click.Command | None:
+    """The command called ``name`` when a ``townhall.commands`` entry point provides it, loaded alone.
 
     Why: loading every plugin (their models, routes, templates) costs seconds; an offline tool such as
     ``townhall pabulib results FILE.pb`` needs none of it. A plugin may list such a command under this entry-point
@@ -301,8 +301,7 @@ def _standalone_command(argv: list[str]) -> click.Command | None:
     """
     from importlib.metadata import entry_points
 
-    name = next((arg for arg in argv if not arg.startswith("-")), None)
-    if name is None or name in cli.commands:
+    if name is None:
         return None
     for entry in entry_points(group=COMMANDS_GROUP):
         if entry.name == name:
@@ -316,7 +315,11 @@ def main() -> None:
 
     cli.add_command(i18n_group)
     cli.add_command(notifications_group)
-    standalone = _standalone_command(sys.argv[1:])
+    name = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    if name in cli.commands:  # a core command (run, db, demo...): the plugins load with the app, if it needs one
+        cli()
+        return
+    standalone = _standalone_command(name)
     if standalone is not None:
         cli.add_command(standalone)
         cli()

@@ -11,36 +11,29 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from core.db.base import Base
+from core.db.lineages import (
+    LineageStatus,
+    all_lineages,
+    core_lineage,
+    current_revisions,
+    plugin_lineage,
+    script_heads,
+)
 from core.specs import MigrationLineage
 
+__all__ = ["LineageStatus", "all_lineages", "core_lineage", "plugin_lineage", "run_env", "status", "upgrade"]
+
 T = TypeVar("T")
-CORE_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-def core_lineage() -> MigrationLineage:
-    from core.models import CORE_TABLES
-
-    return MigrationLineage("core", CORE_MIGRATIONS, CORE_TABLES)
-
-
-def plugin_lineage(key: str, script_location: Path) -> MigrationLineage:
-    """A plugin's lineage owns every table whose name starts with ``<key>_``."""
-    tables = frozenset(name for name in Base.metadata.tables if name.startswith(f"{key}_"))
-    return MigrationLineage(key, script_location, tables)
 
 
 def run_blocking(fn: Callable[[], T]) -> T:
@@ -115,10 +108,6 @@ def run_env() -> None:
     asyncio.run(main())
 
 
-def all_lineages(registry: Any | None) -> list[MigrationLineage]:
-    return [core_lineage(), *(registry.lineages if registry is not None else [])]
-
-
 def upgrade(url: str, registry: Any | None, revision: str = "heads") -> None:
     for lineage in all_lineages(registry):
         run_blocking(lambda lineage=lineage: command.upgrade(alembic_config(lineage, url), revision))
@@ -134,32 +123,6 @@ def make_revision(url: str, lineage: MigrationLineage, message: str) -> None:
     run_blocking(lambda: command.revision(alembic_config(lineage, url), message=message, autogenerate=True))
 
 
-def heads(lineage: MigrationLineage) -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config(lineage, "sqlite://")).get_heads())
-
-
-@dataclass(frozen=True)
-class LineageStatus:
-    name: str
-    current: set[str]
-    heads: set[str]
-    differences: list[str]
-
-    @property
-    def ok(self) -> bool:
-        return self.current == self.heads and not self.differences
-
-
-async def _current_revisions(conn: AsyncConnection, lineage: MigrationLineage) -> set[str]:
-    def read(sync_conn: Any) -> set[str]:
-        if not inspect(sync_conn).has_table(lineage.version_table):
-            return set()
-        rows = sync_conn.execute(text(f"SELECT version_num FROM {lineage.version_table}"))
-        return {row[0] for row in rows}
-
-    return await conn.run_sync(read)
-
-
 async def status(engine: AsyncEngine, registry: Any | None, *, compare: bool = True) -> list[LineageStatus]:
     """Per lineage: applied vs available revisions and, optionally, model/database differences."""
     import core.models  # noqa: F401
@@ -167,7 +130,7 @@ async def status(engine: AsyncEngine, registry: Any | None, *, compare: bool = T
     result = []
     async with engine.connect() as conn:
         for lineage in all_lineages(registry):
-            current = await _current_revisions(conn, lineage)
+            current = await current_revisions(conn, lineage)
             differences: list[str] = []
             if compare and current:
 
@@ -178,5 +141,5 @@ async def status(engine: AsyncEngine, registry: Any | None, *, compare: bool = T
                     return [repr(d) for d in compare_metadata(ctx, Base.metadata)]
 
                 differences = await conn.run_sync(diff)
-            result.append(LineageStatus(lineage.name, current, heads(lineage), differences))
+            result.append(LineageStatus(lineage.name, current, set(script_heads(lineage.script_location)), differences))
     return result

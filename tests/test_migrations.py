@@ -189,3 +189,26 @@ def test_the_app_refuses_to_start_on_a_stale_schema(empty_database: str) -> None
 
     with pytest.raises(SchemaNotCurrent, match="townhall db upgrade"):
         asyncio.run(start())
+
+
+def test_the_heads_read_without_alembic_are_alembics_heads(registry: Registry) -> None:
+    """core/db/lineages.py reads revisions from the scripts (a worker's start-up check); Alembic must agree."""
+    from alembic.script import ScriptDirectory
+
+    from core.db.lineages import script_heads
+
+    for lineage in migrate.all_lineages(registry):
+        alembic_heads = ScriptDirectory.from_config(migrate.alembic_config(lineage, "sqlite://")).get_heads()
+        assert script_heads(lineage.script_location) == frozenset(alembic_heads), lineage.name
+
+
+def test_a_merge_revision_leaves_one_head(tmp_path: Path) -> None:
+    from core.db.lineages import script_heads
+
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    for name, down in [("a", None), ("b", "a"), ("c", "a"), ("d", ("b", "c"))]:
+        (versions / f"{name}.py").write_text(f"revision: str = {name!r}\ndown_revision = {down!r}\n")
+    assert script_heads(tmp_path) == {"d"}
+    (versions / "e.py").write_text("revision = 'e'\ndown_revision = 'b'\n")
+    assert script_heads.__wrapped__(tmp_path) == {"d", "e"}

@@ -6,8 +6,8 @@ from litestar import Request, get
 from litestar.response import Response
 from sqlalchemy import text
 
-from core import migrate
 from core.context import request_context
+from core.db.lineages import revision_status
 
 
 @get("/healthz", opt={"tenantless": True})
@@ -18,7 +18,7 @@ async def healthz(request: Request) -> Response[dict]:
         async with state.db.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         body["database"] = "ok"
-        lineages = await migrate.status(state.db.engine, state.registry, compare=False)
+        lineages = await revision_status(state.db.engine, state.registry)
         body["schema"] = {s.name: ("current" if s.ok else "outdated") for s in lineages}
         healthy = all(s.ok for s in lineages)
     except Exception as exc:
