@@ -39,13 +39,15 @@ HOST = "bench.test"
 
 async def seed(state: Any, n_ideas: int, n_comments: int) -> tuple[int, Any]:
     from core.db.base import utcnow
-    from core.models import Area, Phase, Project, Topic
+    from core.models import Area, Comment, Phase, Project, Reaction, Topic
     from core.testing.factories import Factory
-    from plugins.ideation.models import Comment, Idea, IdeaReaction, IdeaTopic
+    from plugins.ideation.items import KIND
+    from plugins.ideation.models import Idea, IdeaTopic
 
     factory = Factory(state)
     tenant = await factory.tenant(HOST)
     resident = await factory.user(tenant)
+    likers = [resident, *[await factory.user(tenant) for _ in range(19)]]
     rng = random.Random(1)
     async with state.db.session(tenant.id, write=True) as session:
         topics = [Topic(name={"en": f"Topic {i}"}, position=i) for i in range(8)]
@@ -73,21 +75,23 @@ async def seed(state: Any, n_ideas: int, n_comments: int) -> tuple[int, Any]:
                     body=f"**{title}** " * 8,
                     area_id=areas[i % 6].id,
                     created_at=now - timedelta(minutes=i),
-                    like_count=rng.randint(0, 40),
                 )
             )
         session.add_all(ideas)
         await session.flush()
         session.add_all(IdeaTopic(idea_id=idea.id, topic_id=topics[i % 8].id) for i, idea in enumerate(ideas))
-        counts = [0] * n_ideas
         for _ in range(n_comments):
-            k = rng.randrange(n_ideas)
-            counts[k] += 1
-            session.add(Comment(idea_id=ideas[k].id, author_id=resident.id, body="A comment about this idea."))
-        for idea, count in zip(ideas, counts, strict=True):
-            idea.comment_count = count
+            idea = ideas[rng.randrange(n_ideas)]
+            session.add(
+                Comment(
+                    item_kind=KIND, item_id=idea.id, phase_id=phase.id, author_id=resident.id,
+                    body="A comment about this idea.",
+                )
+            )  # fmt: skip
         session.add_all(
-            IdeaReaction(idea_id=idea.id, user_id=resident.id, phase_id=phase.id, kind="like") for idea in ideas[:50]
+            Reaction(item_kind=KIND, item_id=idea.id, user_id=user.id, phase_id=phase.id, kind="like")
+            for idea in ideas
+            for user in rng.sample(likers, rng.randint(0, len(likers)))
         )
         await session.flush()
         return phase.id, resident

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from core.models import Tenant, TenantHost
 
@@ -20,10 +19,6 @@ async def tenant_for_host(session: AsyncSession, raw_host: str | None) -> Tenant
     host = normalise_host(raw_host)
     if not host:
         return None
-    stmt = (
-        select(Tenant)
-        .join(TenantHost, TenantHost.tenant_id == Tenant.id)
-        .where(TenantHost.host == host)
-        .options(selectinload(Tenant.hosts))
-    )
+    # One statement on every request: the tenant's other hosts are not loaded (nothing per request reads them).
+    stmt = select(Tenant).join(TenantHost, TenantHost.tenant_id == Tenant.id).where(TenantHost.host == host)
     return (await session.execute(stmt)).scalar_one_or_none()

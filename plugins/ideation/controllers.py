@@ -105,9 +105,8 @@ async def listing(pctx: PhaseContext, query: ListQuery, view: str) -> dict[str, 
     mine = await services.standing(pctx)
     parts = await item_views(pctx, KIND, page.ideas)
     located = [i for i in page.ideas if i.located]
-    names = await services._names(pctx.session, {i.author_id for i in page.ideas if not i.anonymous and not i.offline})
     return {
-        "names": names,
+        "names": page.names,
         "excerpt": excerpt,
         "page": page,
         "query": query,

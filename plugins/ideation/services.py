@@ -188,6 +188,7 @@ class Page:
     page: int
     page_size: int
     topics_by_idea: dict[int, list[int]]
+    names: dict[int, str]  # public display names of the page's authors (never of anonymous or offline ideas)
 
     @property
     def has_more(self) -> bool:
@@ -199,7 +200,8 @@ class Page:
 
 
 async def list_ideas(pctx: Any, query: ListQuery) -> Page:
-    """One page of ideas with filters; three queries whatever the page size (ideas, total, their topics)."""
+    """One page of ideas with filters; two queries whatever the page size (the ideas with the total and their
+    authors' names, then their topics), three when the page is past the end (the total alone)."""
     stmt = visible_ideas(pctx)
     if query.topic is not None:
         stmt = stmt.where(Idea.id.in_(select(IdeaTopic.idea_id).where(IdeaTopic.topic_id == query.topic)))
@@ -210,7 +212,7 @@ async def list_ideas(pctx: Any, query: ListQuery) -> Page:
     if query.q:
         pattern = _like(query.q[:100])
         stmt = stmt.where(or_(Idea.title.ilike(pattern, escape="\\"), Idea.body.ilike(pattern, escape="\\")))
-    total = int(await pctx.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    counted = select(func.count()).select_from(stmt.subquery())
     sort = query.sort if query.sort in SORTS else pctx.config.default_sort
     if sort == "newest":
         stmt = stmt.order_by(Idea.created_at.desc(), Idea.id.desc())
@@ -223,7 +225,13 @@ async def list_ideas(pctx: Any, query: ListQuery) -> Page:
         stmt = stmt.order_by((Idea.id * multiplier + offset) % RANDOM_PRIME, Idea.id)
     size = pctx.config.page_size
     page = max(1, min(query.page, 10_000))
-    ideas = list((await pctx.session.scalars(stmt.limit(size).offset((page - 1) * size))).all())
+    # The total comes with the page (a window count) and the public names with a join, instead of a query each.
+    named = func.coalesce(User.display_name, "")
+    stmt = stmt.outerjoin(User, User.id == Idea.author_id).add_columns(func.count().over(), named)
+    rows = (await pctx.session.execute(stmt.limit(size).offset((page - 1) * size))).all()
+    ideas = [row[0] for row in rows]
+    total = int(rows[0][1]) if rows else int(await pctx.session.scalar(counted) or 0)
+    names = {i.author_id: row[2] for i, row in zip(ideas, rows, strict=True) if _public_author(i)}
     topics_by_idea: dict[int, list[int]] = {i.id: [] for i in ideas}
     if ideas:
         rows = await pctx.session.execute(
@@ -231,7 +239,7 @@ async def list_ideas(pctx: Any, query: ListQuery) -> Page:
         )
         for idea_id, topic_id in rows.all():
             topics_by_idea[idea_id].append(topic_id)
-    return Page(ideas, total, page, size, topics_by_idea)
+    return Page(ideas, total, page, size, topics_by_idea, names)
 
 
 async def similar(pctx: Any, title: str, *, exclude: int | None = None) -> list[tuple[int, str, float]]:
@@ -311,6 +319,10 @@ async def withdraw_idea(pctx: Any, idea: Idea) -> None:
 
 
 # --------------------------------------------------------------------------- exports and personal data
+
+
+def _public_author(idea: Idea) -> bool:
+    return not idea.anonymous and not idea.offline and idea.author_id is not None
 
 
 def _author(idea_or_comment: Any, names: dict[int, str]) -> str:

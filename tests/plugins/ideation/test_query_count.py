@@ -12,6 +12,11 @@ from core.models import Comment, Follow, Reaction
 from plugins.ideation.models import Idea, IdeaTopic
 
 
+# Statements per list page today (issue 16 asks for 6 and 8): a ceiling, so a new query per page is noticed.
+ANONYMOUS_CEILING = 11
+SIGNED_IN_CEILING = 16
+
+
 @contextmanager
 def counting(engine: Any) -> Any:
     """Every statement sent to the database while the block runs (a ``before_cursor_execute`` listener)."""
@@ -94,6 +99,7 @@ async def test_the_list_costs_the_same_statements_for_3_and_30_ideas(
         few = await _statements(app, client, f"/p/{small.id}/ideation/?{query}", "Idea number 02")
         many = await _statements(app, client, f"/p/{large.id}/ideation/?{query}", "Idea number 29")
         assert len(few) == len(many), (query, len(few), len(many), many)
+        assert len(many) <= SIGNED_IN_CEILING, (query, len(many), many)
     few = await _statements(app, client, f"/projects/{project.slug}/phases/{small.id}", "Idea number 02")
     many = await _statements(app, client, f"/projects/{large_project_slug}/phases/{large.id}", "Idea number 29")
     assert len(few) == len(many), (len(few), len(many))
@@ -101,3 +107,4 @@ async def test_the_list_costs_the_same_statements_for_3_and_30_ideas(
     few = await _statements(app, client, f"/p/{small.id}/ideation/", "Idea number 02")
     many = await _statements(app, client, f"/p/{large.id}/ideation/", "Idea number 29")
     assert len(few) == len(many), ("anonymous visitor", len(few), len(many))
+    assert len(many) <= ANONYMOUS_CEILING, many
