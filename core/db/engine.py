@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import msgspec
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -41,7 +42,8 @@ class Database:
     ) -> None:
         """``pooled=False`` opens a connection per session: needed when sessions run on several event loops (tests)."""
         self.url = url
-        kwargs: dict[str, object] = {"echo": echo}
+        # JSON columns decode with msgspec (several times faster than json.loads: tallies read tens of thousands).
+        kwargs: dict[str, object] = {"echo": echo, "json_deserializer": msgspec.json.decode}
         if url.startswith("sqlite") or not pooled:
             kwargs["poolclass"] = NullPool
         else:

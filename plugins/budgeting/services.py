@@ -573,7 +573,7 @@ async def tally(
 ) -> BudgetResult:
     rows = await grouped_ballots(session, budget.id)
     votes: dict[int, int] = defaultdict(int)
-    scores: dict[int, Fraction] = defaultdict(Fraction)
+    points_total: dict[int, int] = defaultdict(int)  # ints while counting: Fraction additions cost ~10x
     by_source: dict[str, int] = defaultdict(int)
     votes_by_source: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     votes_by_area: dict[int | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -591,7 +591,7 @@ async def tally(
             votes_by_source[source][option_id] += count
             votes_by_area[area_id][option_id] += count
             weight = pts[position] if pts is not None else 1
-            scores[option_id] += weight * count
+            points_total[option_id] += weight * count
     election = ballots_election(config, budget, options, merged, currency)
     outcome, error = None, None
     key = (
@@ -626,7 +626,7 @@ async def tally(
         ballots=sum(by_source.values()),
         by_source=dict(by_source),
         votes=dict(votes),
-        scores=dict(scores),
+        scores={option_id: Fraction(total) for option_id, total in points_total.items()},
         votes_by_source={k: dict(v) for k, v in votes_by_source.items()},
         votes_by_area={k: dict(v) for k, v in votes_by_area.items()},
         ballots_by_area=dict(ballots_by_area),
