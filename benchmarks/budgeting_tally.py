@@ -23,15 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from _app import fresh_app  # benchmarks/ is on sys.path when a script runs
 
 HOST = "bench.test"
 OPTIONS = 40
@@ -136,21 +132,13 @@ async def main(args: argparse.Namespace) -> None:
     import httpx
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    from core import migrate
-    from core.app import create_app
-    from core.settings import Settings, normalise_database_url
     from core.testing.factories import Factory
     from plugins.budgeting import services
     from plugins.budgeting.models import Budget
     from plugins.budgeting.spec import BudgetingConfig
 
-    tmp = Path(tempfile.mkdtemp(prefix="tally-bench-"))
-    url = normalise_database_url(args.database_url or f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}")
-    settings = Settings(database_url=url, secret_key="bench-" + "x" * 40, upload_dir=str(tmp / "uploads"), jobs="off")
-    app = create_app(settings)
+    app = fresh_app("tally", args.database_url)
     state = app.state.townhall
-    migrate.upgrade(url, state.registry)
     admin, phase_id, budget_id = await seed(state, args.voters, args.choices)
 
     baseline, counts = await best_of(args.repeat, lambda: sql_group_by(state, budget_id))

@@ -22,17 +22,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
+from _app import fresh_app  # benchmarks/ is on sys.path when a script runs
 from litestar import Litestar, Response, get
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 HOST = "bench.test"
 
@@ -120,18 +115,11 @@ async def main(args: argparse.Namespace) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from sqlalchemy import event
 
-    from core import migrate
-    from core.app import create_app
-    from core.settings import Settings, normalise_database_url
     from core.testing.factories import Factory
     from core.web import render as render_module
 
-    tmp = Path(tempfile.mkdtemp(prefix="ideation-bench-"))
-    url = normalise_database_url(args.database_url or f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}")
-    settings = Settings(database_url=url, secret_key="bench-" + "x" * 40, upload_dir=str(tmp / "uploads"))
-    app = create_app(settings)
+    app = fresh_app("ideation", args.database_url)
     state = app.state.townhall
-    migrate.upgrade(url, state.registry)
     phase_id, resident = await seed(state, args.ideas, args.comments)
     path = f"/p/{phase_id}/ideation"
 

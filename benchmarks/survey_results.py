@@ -22,15 +22,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from _app import fresh_app  # benchmarks/ is on sys.path when a script runs
 
 HOST = "bench.test"
 OPTIONS = [[f"o{i}", {"en": f"Answer {i}"}] for i in range(1, 6)]
@@ -123,17 +119,10 @@ async def main(args: argparse.Namespace) -> None:
     import httpx
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from core import migrate
-    from core.app import create_app
-    from core.settings import Settings, normalise_database_url
     from core.testing.factories import Factory
 
-    tmp = Path(tempfile.mkdtemp(prefix="survey-bench-"))
-    url = normalise_database_url(args.database_url or f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}")
-    settings = Settings(database_url=url, secret_key="bench-" + "x" * 40, upload_dir=str(tmp / "uploads"), jobs="off")
-    app = create_app(settings)
+    app = fresh_app("survey", args.database_url)
     state = app.state.townhall
-    migrate.upgrade(url, state.registry)
     started = time.perf_counter()
     phase_id, admin, questions = await seed(state, args.responses)
     print(f"seeded {args.responses} responses x {len(questions)} questions in {time.perf_counter() - started:.1f} s")
