@@ -4,7 +4,8 @@
 # Extra arguments go to pytest (e.g. -k budgeting, -m slow).
 #
 # The suite runs on TOWNHALL_TEST_WORKERS pytest-xdist workers (default 2, 1 = one process), a test file per worker
-# at a time (--dist loadfile: module and session fixtures stay in one process). tests/scale — two web workers and a
+# at a time (--dist loadfile: module and session fixtures stay in one process), in collection order (browser tests
+# must come after every async test of their process: tests/conftest.py). tests/scale — two web workers and a
 # job worker of its own, timing bursts across them — never shares the machine with other tests: with no arguments it
 # runs alone after the rest, and asked for by path it runs in one process.
 set -euo pipefail
@@ -21,7 +22,7 @@ fi
 workers=${TOWNHALL_TEST_WORKERS:-2}
 parallel=()
 if [ "$workers" -gt 1 ]; then
-  parallel=(-n "$workers" --dist loadfile)
+  parallel=(-n "$workers" --dist loadfile --no-loadscope-reorder)  # keep the order: browser tests last
 fi
 case " $* " in
   *" tests/scale"*) parallel=() ;;
