@@ -217,9 +217,11 @@ async def reauthenticate(ctx: RequestContext, user: User, password: str) -> bool
 # registration and confirmation
 
 
-async def register_context(ctx: RequestContext, values: dict[str, Any]) -> dict[str, Any]:
+async def register_context(ctx: RequestContext, values: dict[str, Any], next_path: str = "") -> dict[str, Any]:
+    """``next`` is the page a visitor came from, kept for the "Already have an account? Sign in" link."""
     areas = await tenant_areas(ctx)
     return {
+        "next": next_path,
         "values": values,
         "locale_options": locale_options(ctx),
         "area_options": area_options(ctx, areas),
@@ -229,7 +231,7 @@ async def register_context(ctx: RequestContext, values: dict[str, Any]) -> dict[
 
 @get("/register")
 async def register_form(request: Request, ctx: Ctx) -> Response[str]:
-    context = await register_context(ctx, {"locale": ctx.locale})
+    context = await register_context(ctx, {"locale": ctx.locale}, safe_next(request.query_params.get("next")))
     return render(request, "accounts/register.html", errors=FormErrors(), **context)
 
 
@@ -237,7 +239,7 @@ async def register_form(request: Request, ctx: Ctx) -> Response[str]:
 async def register(request: Request, ctx: Ctx) -> Response[str]:
     form = await read_form(request)
     errors = FormErrors()
-    context = await register_context(ctx, form.as_dict())
+    context = await register_context(ctx, form.as_dict(), safe_next(form.get("next")))
     display_name = check_text(form, "display_name", errors, MAX_NAME_LENGTH, MESSAGES["invalid_name"])
     if "display_name" not in errors and not display_name:
         errors.add("display_name", _("Enter the name others will see."))
@@ -414,7 +416,12 @@ async def login(request: Request, ctx: Ctx) -> Response[str]:
         errors.add("_form", _("Your account is suspended until %(date)s. You cannot sign in before then.", date=until))
         return render(request, "accounts/login.html", status_code=403, errors=errors, values=values)
     await ctx.sign_in(user)
-    return redirect(request, values["next"] or "/")
+    return redirect(request, values["next"] or landing_page(user))
+
+
+def landing_page(user: User) -> str:
+    """Where signing in without a ``next`` leads: the staff's work is in the back office, a resident's on the site."""
+    return "/admin" if user.role == "admin" else "/"
 
 
 @post("/logout")

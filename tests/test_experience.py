@@ -1,0 +1,61 @@
+"""Dead ends a resident or a member of staff ran into (issue 13): sign-in prompts that lead back, where signing in
+lands, why a page is refused, which language a fallback text is in, the favicon."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from core.testing import HTMX_HEADERS
+from core.testing.factories import DEFAULT_PASSWORD
+from tests.smtp import form_post
+
+
+async def _dummy_phase(factory, tenant):
+    project = await factory.project(tenant, slug="support-project")
+    return project, await factory.phase(project, "dummy")
+
+
+async def test_sign_in_prompt_links_to_login_and_back(client, factory, tenant) -> None:
+    project, phase = await _dummy_phase(factory, tenant)
+    here = f"/projects/{project.slug}/phases/{phase.id}"
+    page = await client.get(here)
+    link = f'<a href="/login?next={quote(here, safe="")}">Sign in to take part.</a>'
+    assert link in page.text
+    # the header's link comes back too, and so does the login form once it is opened from there
+    login = await client.get(f"/login?next={quote(here, safe='')}")
+    assert f'name="next" value="{here}"' in login.text
+    assert f'href="/register?next={quote(here, safe="")}"' in login.text
+
+    await factory.user(tenant, email="back@example.org")
+    data = {"email": "back@example.org", "password": DEFAULT_PASSWORD, "next": here}
+    response = await form_post(client, "/login", data)
+    assert response.status_code == 303 and response.headers["location"] == here
+
+
+async def test_sign_in_prompt_keeps_the_language_and_refuses_other_sites(client, factory, tenant) -> None:
+    project, phase = await _dummy_phase(factory, tenant)
+    here = f"/projects/{project.slug}/phases/{phase.id}"
+    page = await client.get(f"/nl{here}")
+    assert f'href="/nl/login?next={quote(here, safe="")}"' in page.text
+    # a fragment names the page it sits in through htmx, and only a same-site one counts
+    fragment = await client.get(here, headers={**HTMX_HEADERS, "HX-Current-URL": f"http://city.test{here}?x=1"})
+    assert f'href="/login?next={quote(here + "?x=1", safe="")}"' in fragment.text
+    foreign = await client.get(here, headers={**HTMX_HEADERS, "HX-Current-URL": "https://evil.test/phish"})
+    assert "evil.test" not in foreign.text and "phish" not in foreign.text
+
+
+async def test_register_page_keeps_the_way_back(client, tenant) -> None:
+    page = await client.get("/register?next=/projects")
+    assert 'name="next" value="/projects"' in page.text
+    assert 'href="/login?next=%2Fprojects"' in page.text
+    assert 'href="/login?next=' not in (await client.get("/register?next=//evil.test")).text
+
+
+async def test_sign_in_without_next_lands_staff_in_the_back_office(client, factory, tenant) -> None:
+    await factory.user(tenant, email="staff@example.org", role="admin")
+    await factory.user(tenant, email="resident@example.org")
+    staff = await form_post(client, "/nl/login", {"email": "staff@example.org", "password": DEFAULT_PASSWORD})
+    assert staff.status_code == 303 and staff.headers["location"] == "/nl/admin"
+    client.cookies.clear()
+    resident = await form_post(client, "/login", {"email": "resident@example.org", "password": DEFAULT_PASSWORD})
+    assert resident.status_code == 303 and resident.headers["location"] == "/"
