@@ -59,3 +59,34 @@ async def test_sign_in_without_next_lands_staff_in_the_back_office(client, facto
     client.cookies.clear()
     resident = await form_post(client, "/login", {"email": "resident@example.org", "password": DEFAULT_PASSWORD})
     assert resident.status_code == 303 and resident.headers["location"] == "/"
+
+
+async def test_a_form_that_expired_says_so_and_leads_back(client, factory, tenant) -> None:
+    project, phase = await _dummy_phase(factory, tenant)
+    await factory.login(client, await factory.user(tenant))
+    here = f"/projects/{project.slug}/phases/{phase.id}"
+    await client.get(here)
+    refused = await client.post(f"/p/{phase.id}/dummy/support", headers={"Referer": f"http://city.test{here}"})
+    assert refused.status_code == 403 and "Your form may have expired" in refused.text
+    assert f'<a href="{here}">Back to the form</a>' in refused.text
+    assert "for the municipality&#39;s staff" not in refused.text
+
+
+async def test_a_resident_in_the_back_office_is_told_it_is_for_staff(client, factory, tenant) -> None:
+    await factory.login(client, await factory.user(tenant))
+    page = await client.get("/nl/admin/projects")
+    assert page.status_code == 403
+    assert "Deze pagina is voor de medewerkers van de gemeente." in page.text
+    assert "formulier" not in page.text  # not the expired-form message
+    assert 'href="/nl/"' in page.text
+    assert f'href="/nl/login?next={quote("/admin/projects", safe="")}"' in page.text
+
+
+async def test_a_refusal_with_a_reason_shows_the_reason(client, factory, tenant, csrf) -> None:
+    project = await factory.project(tenant)
+    phase = await factory.phase(project, "dummy", state="ended")
+    await factory.login(client, await factory.user(tenant))
+    refused = await client.post(f"/p/{phase.id}/dummy/support", headers=await csrf(client))
+    assert refused.status_code == 403
+    assert "This phase is not open right now." in refused.text and "expired" not in refused.text
+
