@@ -90,3 +90,13 @@ async def test_a_refusal_with_a_reason_shows_the_reason(client, factory, tenant,
     assert refused.status_code == 403
     assert "This phase is not open right now." in refused.text and "expired" not in refused.text
 
+
+
+async def test_a_fallback_text_names_its_language_in_the_readers_language(client, factory, tenant) -> None:
+    await factory.project(tenant, slug="only-english", title={"en": "Only in English"})
+    arabic = await client.get("/ar/projects/only-english")
+    assert '<bdi lang="en">Only in English</bdi>' in arabic.text
+    assert "(باللغة الإنجليزية)" in arabic.text and "English)" not in arabic.text
+    dutch = await client.get("/nl/projects/only-english")
+    assert '<bdi lang="en">Only in English</bdi>' in dutch.text
+    assert "(taal: Engels)" in dutch.text and "English)" not in dutch.text
