@@ -100,3 +100,11 @@ async def test_a_fallback_text_names_its_language_in_the_readers_language(client
     dutch = await client.get("/nl/projects/only-english")
     assert '<bdi lang="en">Only in English</bdi>' in dutch.text
     assert "(taal: Engels)" in dutch.text and "English)" not in dutch.text
+
+
+async def test_every_page_links_a_favicon_that_is_served(client, tenant) -> None:
+    page = await client.get("/")
+    assert '<link rel="icon" href="/static/core/favicon.svg" type="image/svg+xml">' in page.text
+    icon = await client.get("/static/core/favicon.svg")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml") and icon.text.startswith("<svg")
