@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -286,6 +287,8 @@ async def register(request: Request, ctx: Ctx) -> Response[str]:
         )
         token = await svc.issue_token(ctx.session, user, "confirm")
         loc = mail_locale(ctx, locale)
+        # the page the visitor wanted to take part on rides along, to the "Sign in" link of the confirmed page
+        back = "?" + urlencode({"next": context["next"]}) if context["next"] else ""
         letters.append(
             compose(
                 ctx,
@@ -298,7 +301,7 @@ async def register(request: Request, ctx: Ctx) -> Response[str]:
                         "The link works once and expires in three days. If you did not register, ignore this mail.",
                         site=site,
                         name=display_name,
-                        link=mail_link(request, loc, f"/confirm/{token}"),
+                        link=mail_link(request, loc, f"/confirm/{token}{back}"),
                     ),
                 ),
             )
@@ -341,7 +344,8 @@ async def confirm(request: Request, ctx: Ctx, token: FromPath[str]) -> Response[
         return render(request, "accounts/link_invalid.html", status_code=400, kind="confirm")
     user, _token = pair
     await svc.confirm_email(ctx.session, user)
-    return render(request, "accounts/done.html", kind="confirmed", email=user.email)
+    next_path = safe_next(request.query_params.get("next"))
+    return render(request, "accounts/done.html", kind="confirmed", email=user.email, next=next_path)
 
 
 @post("/confirm/resend", guards=[signed_in])
