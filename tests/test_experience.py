@@ -108,3 +108,12 @@ async def test_every_page_links_a_favicon_that_is_served(client, tenant) -> None
     icon = await client.get("/static/core/favicon.svg")
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml") and icon.text.startswith("<svg")
+
+
+def test_the_sign_in_prompt_is_plain_text_in_json() -> None:
+    from core.permissions import denied
+    from core.web.errors import _api_error
+
+    prompt = denied("not_signed_in").message
+    assert prompt == "Sign in to take part."
+    assert type(_api_error(401, "t", prompt, None, None).content["detail"]) is str

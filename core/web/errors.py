@@ -51,7 +51,7 @@ API_PREFIX = "/api/"
 
 def _api_error(status: int, title: str, detail: str, headers: dict[str, str] | None, errors: Any) -> Response[Any]:
     """The JSON API's errors are JSON too, in the reader's language, readable cross-origin like its answers."""
-    body: dict[str, Any] = {"status": status, "title": title, "detail": detail}
+    body: dict[str, Any] = {"status": status, "title": title, "detail": str(detail)}  # plain, never a link marker
     if errors:
         body["errors"] = [{"key": e.get("key"), "message": e.get("message")} for e in errors if isinstance(e, dict)]
     headers = {"Access-Control-Allow-Origin": "*", **(headers or {})}
