@@ -45,7 +45,8 @@ def return_path(request: Request) -> str:
 
     A fragment or a refused POST is not a page: htmx tells us the page (``HX-Current-URL``), a plain form post
     the ``Referer``; either only as a same-site path (core.web.return_paths). The account pages themselves are
-    no destination.
+    no destination, nor is the home page: signing in from there lands where the person's role works
+    (``core.web.accounts.landing_page``).
     """
     if request.headers.get("hx-request") == "true" or request.method != "GET":
         seen = request.headers.get("hx-current-url") or request.headers.get("referer") or ""
@@ -57,7 +58,7 @@ def return_path(request: Request) -> str:
         query = request.scope.get("query_string", b"").decode("latin-1")
         raw = request_context(request).path + (f"?{query}" if query else "")
     path = same_origin_path(raw)
-    return "" if path.split("?", 1)[0].startswith(NO_RETURN) else path
+    return "" if path == "/" or path.split("?", 1)[0].startswith(NO_RETURN) else path
 
 
 def sign_in_url(request: Request) -> str:
