@@ -59,6 +59,12 @@ async def test_sign_in_without_next_lands_staff_in_the_back_office(client, facto
     client.cookies.clear()
     resident = await form_post(client, "/login", {"email": "resident@example.org", "password": DEFAULT_PASSWORD})
     assert resident.status_code == 303 and resident.headers["location"] == "/"
+    client.cookies.clear()
+    moderator = await factory.user(tenant, email="moderator@example.org")
+    await factory.moderator(await factory.project(tenant), moderator)
+    moderating = await form_post(client, "/login", {"email": "moderator@example.org", "password": DEFAULT_PASSWORD})
+    assert moderating.status_code == 303 and moderating.headers["location"] == "/admin/moderation"
+    assert (await client.get("/admin/moderation")).status_code == 200
 
 
 async def test_a_form_that_expired_says_so_and_leads_back(client, factory, tenant) -> None:

@@ -35,7 +35,7 @@ from core.db.base import utcnow
 from core.i18n import format_date, lazy_gettext
 from core.i18n import gettext as _
 from core.mail import Letter, recipient_language, send_letters
-from core.models import Area, AuditEntry, Notification, User
+from core.models import Area, AuditEntry, Notification, ProjectModerator, User
 from core.multiloc import pick
 from core.notifications import describe
 from core.passwords import hash_password, verify_password
@@ -420,12 +420,16 @@ async def login(request: Request, ctx: Ctx) -> Response[str]:
         errors.add("_form", _("Your account is suspended until %(date)s. You cannot sign in before then.", date=until))
         return render(request, "accounts/login.html", status_code=403, errors=errors, values=values)
     await ctx.sign_in(user)
-    return redirect(request, values["next"] or landing_page(user))
+    return redirect(request, values["next"] or await landing_page(ctx, user))
 
 
-def landing_page(user: User) -> str:
-    """Where signing in without a ``next`` leads: the staff's work is in the back office, a resident's on the site."""
-    return "/admin" if user.role == "admin" else "/"
+async def landing_page(ctx: RequestContext, user: User) -> str:
+    """Where signing in without a ``next`` leads: the staff's work is in the back office (a project moderator's in
+    its moderation queue, the one back-office page open to them), a resident's on the public site."""
+    if user.role == "admin":
+        return "/admin"
+    moderates = await ctx.session.scalar(select(ProjectModerator.id).where(ProjectModerator.user_id == user.id))
+    return "/admin/moderation" if moderates is not None else "/"
 
 
 @post("/logout")
