@@ -93,6 +93,11 @@ def _bearer_api_call(scope: dict[str, Any]) -> bool:
     return any(name == b"authorization" and value[:7].lower() == b"bearer " for name, value in scope["headers"])
 
 
+class CsrfRefused(PermissionDeniedException):
+    """A state change without this browser's token: usually a form left open past a sign-in or sign-out, so the
+    error page says "your form may have expired" rather than "you may not do this" (core.web.errors)."""
+
+
 def csrf_middleware(app: Any) -> Any:
     """Refuse (403, before any handler runs, so nothing is written) a state change without this browser's token."""
 
@@ -108,7 +113,7 @@ def csrf_middleware(app: Any) -> Any:
                 raise NotFoundException("unknown municipality")
             sent, cookie = await _submitted(scope, receive), ctx.cookies.get(name)
             if not (sent and cookie and _same(sent, cookie) and _verifies(ctx, sent, ctx.auth_binding)):
-                raise PermissionDeniedException("CSRF token verification failed")
+                raise CsrfRefused("CSRF token verification failed")
 
         async def send_with_cookie(message: dict[str, Any]) -> None:
             # The public API is read-only and cacheable: a Set-Cookie would be kept by shared caches.

@@ -9,6 +9,7 @@ the UI English.
 
 from __future__ import annotations
 
+import functools
 import io
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -44,6 +45,19 @@ _active_translations: ContextVar[NullTranslations | None] = ContextVar("townhall
 LOCALE_NAMES: dict[str, str] = {
     code: Locale.parse(code).get_display_name(code).capitalize() for code in SUPPORTED_LOCALES
 }
+
+
+@functools.cache
+def language_name(code: str, reader: str) -> str:
+    """The language ``code`` named in the ``reader``'s language ("Engels" for a Dutch reader of English text).
+
+    ``LOCALE_NAMES`` are endonyms, right for a language switch (you look for your own language) but not for
+    telling a reader which language a text is in: a Dutch reader does not know what "العربية" says.
+    """
+    try:
+        return Locale.parse(reader).languages.get(code) or Locale.parse(code).get_display_name(reader) or code
+    except (ValueError, TypeError):
+        return code
 
 
 def load_catalog(locale_dir: Path, locale: str, domain: str) -> Translations | None:

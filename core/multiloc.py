@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from core.i18n import LOCALE_NAMES
+from core.i18n import language_name
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,18 @@ def pick(value: dict | None, locale: str, default_locale: str) -> Localised:
 
 
 def render(value: dict | None, locale: str, default_locale: str, *, marker_label: str = "") -> Markup:
-    """Escaped text; a fallback is wrapped with its ``lang`` and a visible marker naming the language."""
+    """Escaped text; a fallback is marked with the name of its language in the reader's language.
+
+    The foreign text is a ``<bdi lang>``: its own direction (Arabic in a Dutch page or the reverse) must not reorder
+    the marker and punctuation around it, and a screen reader switches voice for it.
+    """
     found = pick(value, locale, default_locale)
     if not found.fallback or found.locale is None:
         return escape(found.text)
-    name = LOCALE_NAMES.get(found.locale, found.locale)
+    name = language_name(found.locale, locale)
     # A translated label carries the language name as a placeholder, since word order differs between languages.
     marker = marker_label % {"language": name} if "%(language)s" in marker_label else marker_label + name
-    return Markup('<span lang="{lang}">{text}</span> <span class="fallback-marker">({marker})</span>').format(
+    return Markup('<bdi lang="{lang}">{text}</bdi> <span class="fallback-marker">({marker})</span>').format(
         lang=found.locale, text=found.text, marker=marker
     )
 

@@ -24,6 +24,15 @@ REASONS: dict[str, Any] = {
 }
 
 
+class SignInPrompt(str):
+    """The translated "Sign in to take part." as plain text everywhere (JSON, logs, ``str()``), which HTML pages
+    render as a link to the login page that comes back to the page shown (``core.templating.finalize``).
+
+    A marker type rather than markup in the message: every method's template already prints ``verdict.message``,
+    so they all get the link without knowing the request, and non-HTML uses stay plain text.
+    """
+
+
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
@@ -31,6 +40,13 @@ class Verdict:
 
     @property
     def message(self) -> str:
+        if self.reason == "not_signed_in":
+            return SignInPrompt(REASONS[self.reason])
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """The reason as plain text, never a link (for descriptions read aloud, not clicked)."""
         return str(REASONS[self.reason]) if self.reason else ""
 
     def __bool__(self) -> bool:

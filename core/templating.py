@@ -10,6 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from core import i18n
+from core.permissions import SignInPrompt
 from core.settings import SUPPORTED_LOCALES
 
 CORE_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -21,6 +22,17 @@ def _raw_gettext(message: str) -> str:
 
 def _raw_ngettext(singular: str, plural: str, n: int) -> str:
     return i18n.raw_ngettext(singular, plural, n)
+
+
+@jinja2.pass_context
+def finalize(context: jinja2.runtime.Context, value: Any) -> Any:
+    """Every printed value passes here: a sign-in prompt becomes a link to the login page with ``next=`` the page
+    shown (``sign_in_url`` from core.web.render), so a visitor who signs in comes back to what they wanted to do."""
+    if isinstance(value, SignInPrompt):
+        href = context.get("sign_in_url")
+        if href:
+            return Markup('<a href="{}">{}</a>').format(href, str(value))
+    return value
 
 
 def build_environment(plugin_templates: list[tuple[str, Any]], override_dir: str | None = None) -> jinja2.Environment:
@@ -39,6 +51,7 @@ def build_environment(plugin_templates: list[tuple[str, Any]], override_dir: str
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=finalize,
     )
     # Jinja's new-style callables format the result themselves, so they get the raw translations.
     env.install_gettext_callables(_raw_gettext, _raw_ngettext, newstyle=True)  # type: ignore[attr-defined]

@@ -102,6 +102,18 @@ async def test_register_mails_a_link_that_confirms_the_address_once(client, tena
     assert "This link cannot be used" in again.text
 
 
+async def test_registering_from_a_page_leads_back_to_it_after_confirming(client, tenant, inbox: Inbox) -> None:
+    """Sign in to take part -> Create an account -> mail -> confirmed -> Sign in -> the page it started on."""
+    response = await form_post(client, "/register", {**registration(), "next": "/projects?page=2"})
+    assert response.status_code == 303
+    link = inbox.link("ada@example.org", "/confirm/")
+    assert link.endswith("?next=%2Fprojects%3Fpage%3D2")
+    confirmed = await client.get(path_of(link))
+    assert 'href="/en/login?next=%2Fprojects%3Fpage%3D2"' in confirmed.text
+    await form_post(client, "/register", {**registration("eve@example.org"), "next": "//evil.test"})
+    assert "evil" not in inbox.link("eve@example.org", "/confirm/")
+
+
 async def test_registering_a_known_address_looks_the_same_and_mails_the_owner(
     client, tenant, factory, inbox: Inbox
 ) -> None:

@@ -29,12 +29,13 @@ def test_render_in_the_requested_language_has_no_marker() -> None:
 
 def test_render_marks_a_fallback_with_its_language() -> None:
     html = str(render({"en": "Green <square>"}, "nl", "en", marker_label="in "))
-    assert html == '<span lang="en">Green &lt;square&gt;</span> <span class="fallback-marker">(in English)</span>'
+    assert html == '<bdi lang="en">Green &lt;square&gt;</bdi> <span class="fallback-marker">(in Engels)</span>'
 
 
-def test_render_marks_arabic_fallback_with_its_own_name() -> None:
+def test_render_names_the_language_in_the_readers_language() -> None:
     html = str(render({"ar": "حديقة"}, "en", "en"))
-    assert '<span lang="ar">حديقة</span>' in html and "(العربية)" in html
+    assert '<bdi lang="ar">حديقة</bdi>' in html and "(Arabic)" in html and "العربية" not in html
+    assert "(الإنجليزية)" in str(render({"en": "Park"}, "ar", "en"))
 
 
 def test_render_escapes_the_marker_label_too() -> None:
@@ -72,7 +73,8 @@ async def test_a_fallback_is_marked_on_the_page(client, factory, tenant) -> None
     await factory.project(tenant, slug="only-english", title={"en": "Only in English"})
     page = await client.get("/nl/projects/only-english")
     assert page.status_code == 200
-    assert '<span lang="en">Only in English</span>' in page.text
+    assert '<bdi lang="en">Only in English</bdi>' in page.text
+    assert '<span class="fallback-marker">(taal: Engels)</span>' in page.text
     assert 'class="fallback-marker"' in page.text
     english = await client.get("/en/projects/only-english")
     assert "Only in English" in english.text and 'class="fallback-marker"' not in english.text

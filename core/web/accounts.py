@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -34,7 +35,7 @@ from core.db.base import utcnow
 from core.i18n import format_date, lazy_gettext
 from core.i18n import gettext as _
 from core.mail import Letter, recipient_language, send_letters
-from core.models import Area, AuditEntry, Notification, User
+from core.models import Area, AuditEntry, Notification, ProjectModerator, User
 from core.multiloc import pick
 from core.notifications import describe
 from core.passwords import hash_password, verify_password
@@ -217,9 +218,11 @@ async def reauthenticate(ctx: RequestContext, user: User, password: str) -> bool
 # registration and confirmation
 
 
-async def register_context(ctx: RequestContext, values: dict[str, Any]) -> dict[str, Any]:
+async def register_context(ctx: RequestContext, values: dict[str, Any], next_path: str = "") -> dict[str, Any]:
+    """``next`` is the page a visitor came from, kept for the "Already have an account? Sign in" link."""
     areas = await tenant_areas(ctx)
     return {
+        "next": next_path,
         "values": values,
         "locale_options": locale_options(ctx),
         "area_options": area_options(ctx, areas),
@@ -229,7 +232,7 @@ async def register_context(ctx: RequestContext, values: dict[str, Any]) -> dict[
 
 @get("/register")
 async def register_form(request: Request, ctx: Ctx) -> Response[str]:
-    context = await register_context(ctx, {"locale": ctx.locale})
+    context = await register_context(ctx, {"locale": ctx.locale}, safe_next(request.query_params.get("next")))
     return render(request, "accounts/register.html", errors=FormErrors(), **context)
 
 
@@ -237,7 +240,7 @@ async def register_form(request: Request, ctx: Ctx) -> Response[str]:
 async def register(request: Request, ctx: Ctx) -> Response[str]:
     form = await read_form(request)
     errors = FormErrors()
-    context = await register_context(ctx, form.as_dict())
+    context = await register_context(ctx, form.as_dict(), safe_next(form.get("next")))
     display_name = check_text(form, "display_name", errors, MAX_NAME_LENGTH, MESSAGES["invalid_name"])
     if "display_name" not in errors and not display_name:
         errors.add("display_name", _("Enter the name others will see."))
@@ -284,6 +287,8 @@ async def register(request: Request, ctx: Ctx) -> Response[str]:
         )
         token = await svc.issue_token(ctx.session, user, "confirm")
         loc = mail_locale(ctx, locale)
+        # the page the visitor wanted to take part on rides along, to the "Sign in" link of the confirmed page
+        back = "?" + urlencode({"next": context["next"]}) if context["next"] else ""
         letters.append(
             compose(
                 ctx,
@@ -296,7 +301,7 @@ async def register(request: Request, ctx: Ctx) -> Response[str]:
                         "The link works once and expires in three days. If you did not register, ignore this mail.",
                         site=site,
                         name=display_name,
-                        link=mail_link(request, loc, f"/confirm/{token}"),
+                        link=mail_link(request, loc, f"/confirm/{token}{back}"),
                     ),
                 ),
             )
@@ -339,7 +344,8 @@ async def confirm(request: Request, ctx: Ctx, token: FromPath[str]) -> Response[
         return render(request, "accounts/link_invalid.html", status_code=400, kind="confirm")
     user, _token = pair
     await svc.confirm_email(ctx.session, user)
-    return render(request, "accounts/done.html", kind="confirmed", email=user.email)
+    next_path = safe_next(request.query_params.get("next"))
+    return render(request, "accounts/done.html", kind="confirmed", email=user.email, next=next_path)
 
 
 @post("/confirm/resend", guards=[signed_in])
@@ -414,7 +420,16 @@ async def login(request: Request, ctx: Ctx) -> Response[str]:
         errors.add("_form", _("Your account is suspended until %(date)s. You cannot sign in before then.", date=until))
         return render(request, "accounts/login.html", status_code=403, errors=errors, values=values)
     await ctx.sign_in(user)
-    return redirect(request, values["next"] or "/")
+    return redirect(request, values["next"] or await landing_page(ctx, user))
+
+
+async def landing_page(ctx: RequestContext, user: User) -> str:
+    """Where signing in without a ``next`` leads: the staff's work is in the back office (a project moderator's in
+    its moderation queue, the one back-office page open to them), a resident's on the public site."""
+    if user.role == "admin":
+        return "/admin"
+    moderates = await ctx.session.scalar(select(ProjectModerator.id).where(ProjectModerator.user_id == user.id))
+    return "/admin/moderation" if moderates is not None else "/"
 
 
 @post("/logout")

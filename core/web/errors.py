@@ -12,9 +12,11 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError
 
 from core.context import STATE_KEY
+from core.csrf import CsrfRefused
 from core.i18n import lazy_gettext
+from core.permissions import REASONS, denied
 from core.realtime import ChannelError
-from core.web.render import HTML, is_htmx, render_html
+from core.web.render import HTML, is_htmx, render_html, return_path
 
 log = logging.getLogger("townhall.errors")
 
@@ -35,6 +37,7 @@ DETAILS: dict[int, Any] = {
     404: lazy_gettext("The page you are looking for does not exist or has moved."),
     500: lazy_gettext("Nothing was saved. Please try again in a moment."),
 }
+STAFF_ONLY = lazy_gettext("This page is for the municipality's staff.")
 
 
 class UserFacingError(HTTPException):
@@ -48,11 +51,28 @@ API_PREFIX = "/api/"
 
 def _api_error(status: int, title: str, detail: str, headers: dict[str, str] | None, errors: Any) -> Response[Any]:
     """The JSON API's errors are JSON too, in the reader's language, readable cross-origin like its answers."""
-    body: dict[str, Any] = {"status": status, "title": title, "detail": detail}
+    body: dict[str, Any] = {"status": status, "title": title, "detail": str(detail)}  # plain, never a link marker
     if errors:
         body["errors"] = [{"key": e.get("key"), "message": e.get("message")} for e in errors if isinstance(e, dict)]
     headers = {"Access-Control-Allow-Origin": "*", **(headers or {})}
     return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def _refusal(exc: HTTPException) -> tuple[str, str]:
+    """Why a page said 403, and the sentence for it: one message for every cause sent people who had only let a
+    form expire looking for a permission, and people without the permission reloading a form.
+
+    ``csrf``: the form's token did not match; ``reason``: a permission verdict's reason (a ``UserFacingError``'s
+    translated detail, or ``PermissionDeniedException(<reason key of core.permissions.REASONS>)``); ``staff``:
+    anything else, a page or action kept for the municipality's staff (the ``admin_only`` guard and its kin).
+    """
+    if isinstance(exc, CsrfRefused):
+        return "csrf", str(DETAILS[403])
+    if isinstance(exc, UserFacingError):
+        return "reason", exc.detail
+    if exc.detail in REASONS:
+        return "reason", denied(exc.detail).message
+    return "staff", str(STAFF_ONLY)
 
 
 def _render_error(
@@ -61,6 +81,7 @@ def _render_error(
     message: str | None,
     extra_headers: dict[str, str] | None = None,
     errors: Any = None,
+    refusal: str | None = None,
 ) -> Response[str]:
     title = str(TITLES.get(status, TITLES[400 if status < 500 else 500]))
     detail = message or str(DETAILS.get(status, ""))
@@ -71,12 +92,14 @@ def _render_error(
         return Response(
             f"{status} {title}\n{detail}", status_code=status, media_type="text/plain", headers=extra_headers
         )
+    context = {"status": status, "title": title, "detail": detail, "refusal": refusal}
     try:
         if is_htmx(request):
-            body = render_html(request, "_error.html", {"status": status, "title": title, "detail": detail})
+            body = render_html(request, "_error.html", context)
             headers |= {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
         else:
-            body = render_html(request, "error.html", {"status": status, "title": title, "detail": detail})
+            context["back_path"] = return_path(request) if refusal == "csrf" else ""
+            body = render_html(request, "error.html", context)
     except Exception:
         log.exception("error page failed to render")
         return Response(f"{status} {title}", status_code=status, media_type="text/plain", headers=extra_headers)
@@ -96,14 +119,17 @@ def http_error(request: Request, exc: HTTPException) -> Response[str]:
         target = ctx.url("/login") + "?" + urlencode({"next": ctx.path})
         return Response("", status_code=303, headers={"Location": target})
     message = exc.detail if isinstance(exc, UserFacingError) else None
-    extra = errors = None
+    extra = errors = refusal = None
     if isinstance(exc, ValidationException):
         status, message, errors = 400, None, exc.extra
-    if status == 403 and "CSRF" in str(exc.detail):
-        message = str(DETAILS[403])
+    if status == 403 and request.scope.get("path", "").startswith(API_PREFIX):
+        if "CSRF" in str(exc.detail):  # the JSON API's answers stay as they were
+            message = str(DETAILS[403])
+    elif status == 403:
+        refusal, message = _refusal(exc)
     if status == 429 and exc.headers and "Retry-After" in exc.headers:
         extra = {"Retry-After": exc.headers["Retry-After"]}  # core.throttle.RateLimited: when to try again
-    return _render_error(request, status, message, extra, errors)
+    return _render_error(request, status, message, extra, errors, refusal)
 
 
 OUT_OF_RANGE = lazy_gettext("A number or character in this request is not one we can use.")

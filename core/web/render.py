@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from litestar import Request, Response
 from markupsafe import Markup
@@ -10,7 +11,7 @@ from markupsafe import Markup
 from core import i18n, multiloc
 from core.context import RequestContext, request_context
 from core.csrf import token_for
-from core.web.return_paths import is_same_origin_path
+from core.web.return_paths import is_same_origin_path, same_origin_path
 
 HTML = "text/html"  # Litestar appends "; charset=utf-8" to text types itself
 
@@ -36,6 +37,37 @@ def language_links(ctx: RequestContext) -> list[dict[str, Any]]:
     ]
 
 
+NO_RETURN = ("/login", "/logout", "/register", "/reset", "/confirm")
+
+
+def return_path(request: Request) -> str:
+    """The page the visitor is looking at, to come back to after signing in ("" when there is none worth it).
+
+    A fragment or a refused POST is not a page: htmx tells us the page (``HX-Current-URL``), a plain form post
+    the ``Referer``; either only as a same-site path (core.web.return_paths). The account pages themselves are
+    no destination, nor is the home page: signing in from there lands where the person's role works
+    (``core.web.accounts.landing_page``).
+    """
+    if request.headers.get("hx-request") == "true" or request.method != "GET":
+        seen = request.headers.get("hx-current-url") or request.headers.get("referer") or ""
+        parts = urlsplit(seen)
+        if parts.netloc and parts.netloc != request.headers.get("host"):
+            return ""
+        raw = parts.path + (f"?{parts.query}" if parts.query else "")
+    else:
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        raw = request_context(request).path + (f"?{query}" if query else "")
+    path = same_origin_path(raw)
+    return "" if path == "/" or path.split("?", 1)[0].startswith(NO_RETURN) else path
+
+
+def sign_in_url(request: Request) -> str:
+    """The login page, carrying ``next=`` the page shown when there is one."""
+    here = return_path(request)
+    login = request_context(request).url("/login")
+    return login + ("?" + urlencode({"next": here}) if here else "")
+
+
 def base_context(request: Request) -> dict[str, Any]:
     ctx = request_context(request)
     tenant = ctx.tenant
@@ -55,6 +87,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="{}">').format(token),
         "url": ctx.url,
         "path": ctx.path,
+        "sign_in_url": sign_in_url(request),
         "language_links": language_links(ctx),
         "is_htmx": is_htmx(request),
         "ml": lambda value: multiloc.render(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from core.models import Area
 from plugins.budgeting.models import Ballot, Cart
 
@@ -22,7 +24,8 @@ async def test_not_signed_in(client, factory, tenant, csrf) -> None:
     response = await cart(client, s, headers, "add", s.options[0])
     assert response.status_code == 401 and "Sign in to take part." in response.text
     assert (await submit(client, s, headers)).status_code == 401
-    assert "Sign in to take part." in (await client.get(s.ballot_url)).text
+    ballot = (await client.get(s.ballot_url)).text
+    assert f'<a href="/login?next={quote(s.ballot_url, safe="")}">Sign in to take part.</a>' in ballot
     assert await factory.count(Cart, tenant.id) == 0
 
 

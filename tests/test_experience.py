@@ -1,0 +1,125 @@
+"""Dead ends a resident or a member of staff ran into (issue 13): sign-in prompts that lead back, where signing in
+lands, why a page is refused, which language a fallback text is in, the favicon."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from core.testing import HTMX_HEADERS
+from core.testing.factories import DEFAULT_PASSWORD
+from tests.smtp import form_post
+
+
+async def _dummy_phase(factory, tenant):
+    project = await factory.project(tenant, slug="support-project")
+    return project, await factory.phase(project, "dummy")
+
+
+async def test_sign_in_prompt_links_to_login_and_back(client, factory, tenant) -> None:
+    project, phase = await _dummy_phase(factory, tenant)
+    here = f"/projects/{project.slug}/phases/{phase.id}"
+    page = await client.get(here)
+    link = f'<a href="/login?next={quote(here, safe="")}">Sign in to take part.</a>'
+    assert link in page.text
+    # the header's link comes back too, and so does the login form once it is opened from there
+    login = await client.get(f"/login?next={quote(here, safe='')}")
+    assert f'name="next" value="{here}"' in login.text
+    assert f'href="/register?next={quote(here, safe="")}"' in login.text
+
+    await factory.user(tenant, email="back@example.org")
+    data = {"email": "back@example.org", "password": DEFAULT_PASSWORD, "next": here}
+    response = await form_post(client, "/login", data)
+    assert response.status_code == 303 and response.headers["location"] == here
+
+
+async def test_sign_in_prompt_keeps_the_language_and_refuses_other_sites(client, factory, tenant) -> None:
+    project, phase = await _dummy_phase(factory, tenant)
+    here = f"/projects/{project.slug}/phases/{phase.id}"
+    page = await client.get(f"/nl{here}")
+    assert f'href="/nl/login?next={quote(here, safe="")}"' in page.text
+    # a fragment names the page it sits in through htmx, and only a same-site one counts
+    fragment = await client.get(here, headers={**HTMX_HEADERS, "HX-Current-URL": f"http://city.test{here}?x=1"})
+    assert f'href="/login?next={quote(here + "?x=1", safe="")}"' in fragment.text
+    foreign = await client.get(here, headers={**HTMX_HEADERS, "HX-Current-URL": "https://evil.test/phish"})
+    assert "evil.test" not in foreign.text and "phish" not in foreign.text
+
+
+async def test_register_page_keeps_the_way_back(client, tenant) -> None:
+    page = await client.get("/register?next=/projects")
+    assert 'name="next" value="/projects"' in page.text
+    assert 'href="/login?next=%2Fprojects"' in page.text
+    assert 'href="/login?next=' not in (await client.get("/register?next=//evil.test")).text
+
+
+async def test_sign_in_without_next_lands_staff_in_the_back_office(client, factory, tenant) -> None:
+    await factory.user(tenant, email="staff@example.org", role="admin")
+    await factory.user(tenant, email="resident@example.org")
+    staff = await form_post(client, "/nl/login", {"email": "staff@example.org", "password": DEFAULT_PASSWORD})
+    assert staff.status_code == 303 and staff.headers["location"] == "/nl/admin"
+    client.cookies.clear()
+    resident = await form_post(client, "/login", {"email": "resident@example.org", "password": DEFAULT_PASSWORD})
+    assert resident.status_code == 303 and resident.headers["location"] == "/"
+    client.cookies.clear()
+    moderator = await factory.user(tenant, email="moderator@example.org")
+    await factory.moderator(await factory.project(tenant), moderator)
+    moderating = await form_post(client, "/login", {"email": "moderator@example.org", "password": DEFAULT_PASSWORD})
+    assert moderating.status_code == 303 and moderating.headers["location"] == "/admin/moderation"
+    assert (await client.get("/admin/moderation")).status_code == 200
+
+
+async def test_a_form_that_expired_says_so_and_leads_back(client, factory, tenant) -> None:
+    project, phase = await _dummy_phase(factory, tenant)
+    await factory.login(client, await factory.user(tenant))
+    here = f"/projects/{project.slug}/phases/{phase.id}"
+    await client.get(here)
+    refused = await client.post(f"/p/{phase.id}/dummy/support", headers={"Referer": f"http://city.test{here}"})
+    assert refused.status_code == 403 and "Your form may have expired" in refused.text
+    assert f'<a href="{here}">Back to the form</a>' in refused.text
+    assert "for the municipality&#39;s staff" not in refused.text
+
+
+async def test_a_resident_in_the_back_office_is_told_it_is_for_staff(client, factory, tenant) -> None:
+    await factory.login(client, await factory.user(tenant))
+    page = await client.get("/nl/admin/projects")
+    assert page.status_code == 403
+    assert "Deze pagina is voor de medewerkers van de gemeente." in page.text
+    assert "formulier" not in page.text  # not the expired-form message
+    assert 'href="/nl/"' in page.text
+    assert f'href="/nl/login?next={quote("/admin/projects", safe="")}"' in page.text
+
+
+async def test_a_refusal_with_a_reason_shows_the_reason(client, factory, tenant, csrf) -> None:
+    project = await factory.project(tenant)
+    phase = await factory.phase(project, "dummy", state="ended")
+    await factory.login(client, await factory.user(tenant))
+    refused = await client.post(f"/p/{phase.id}/dummy/support", headers=await csrf(client))
+    assert refused.status_code == 403
+    assert "This phase is not open right now." in refused.text and "expired" not in refused.text
+
+
+
+async def test_a_fallback_text_names_its_language_in_the_readers_language(client, factory, tenant) -> None:
+    await factory.project(tenant, slug="only-english", title={"en": "Only in English"})
+    arabic = await client.get("/ar/projects/only-english")
+    assert '<bdi lang="en">Only in English</bdi>' in arabic.text
+    assert "(باللغة الإنجليزية)" in arabic.text and "English)" not in arabic.text
+    dutch = await client.get("/nl/projects/only-english")
+    assert '<bdi lang="en">Only in English</bdi>' in dutch.text
+    assert "(taal: Engels)" in dutch.text and "English)" not in dutch.text
+
+
+async def test_every_page_links_a_favicon_that_is_served(client, tenant) -> None:
+    page = await client.get("/")
+    assert '<link rel="icon" href="/static/core/favicon.svg" type="image/svg+xml">' in page.text
+    icon = await client.get("/static/core/favicon.svg")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml") and icon.text.startswith("<svg")
+
+
+def test_the_sign_in_prompt_is_plain_text_in_json() -> None:
+    from core.permissions import denied
+    from core.web.errors import _api_error
+
+    prompt = denied("not_signed_in").message
+    assert prompt == "Sign in to take part."
+    assert type(_api_error(401, "t", prompt, None, None).content["detail"]) is str
