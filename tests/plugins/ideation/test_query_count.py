@@ -11,7 +11,6 @@ from sqlalchemy import event
 from core.models import Comment, Follow, Reaction
 from plugins.ideation.models import Idea, IdeaTopic
 
-
 # Statements per list page today (issue 16 asks for 6 and 8): a ceiling, so a new query per page is noticed.
 ANONYMOUS_CEILING = 11
 SIGNED_IN_CEILING = 16
