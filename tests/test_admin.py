@@ -173,7 +173,6 @@ GET_PATHS = [
     "/admin/tokens",
     "/admin/webhooks",
     "/admin/demographics",
-    "/admin/projects/{project}/representativeness",
     "/admin/areas",
     "/admin/areas/new",
     "/admin/areas/{area}",

@@ -177,6 +177,21 @@ async def test_another_municipality_gets_404(client, factory, tenant, other_tena
     assert await factory.count(ProfileQuestion, tenant.id) == 2
 
 
+async def test_a_projects_moderators_see_its_representativeness_and_no_other(client, factory, tenant) -> None:
+    await make_questions(factory, tenant)
+    mine, other = await factory.project(tenant), await factory.project(tenant)
+    moderator = await factory.user(tenant)
+    await factory.moderator(mine, moderator)
+    await factory.login(client, moderator)
+    page = await client.get(f"/admin/projects/{mine.id}/representativeness")
+    assert page.status_code == 200 and "<h1>" in page.text
+    assert (await client.get(f"/admin/projects/{other.id}/representativeness")).status_code == 403
+    assert (await client.get("/admin/projects/999999/representativeness")).status_code == 403, "no id probing"
+    queue = await client.get("/admin/moderation")
+    assert f"/admin/projects/{mine.id}/representativeness" in queue.text
+    assert f"/admin/projects/{other.id}/representativeness" not in queue.text
+
+
 async def test_representativeness_of_a_project(client, factory, tenant, csrf) -> None:
     ids = await make_questions(factory, tenant)
     project = await factory.project(tenant)

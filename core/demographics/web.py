@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from sqlalchemy import delete, select
 
@@ -17,6 +17,7 @@ from core.i18n import gettext as _
 from core.imports.reading import MAX_BYTES, ImportFileError, read_table
 from core.models import Area, Phase, ProfileAnswer, ProfileQuestion, Project
 from core.project_service import audit
+from core.projects import is_moderator
 from core.web.admin_common import get_or_404, precheck, tenant_row
 from core.web.forms import FormErrors, invalid, multiloc_or_error, read_form
 from core.web.guards import signed_in
@@ -310,8 +311,13 @@ async def question_delete(request: Request, ctx: Ctx, question_id: FromPath[int]
 # --- representativeness of a project ------------------------------------------------------------------------------
 
 
-@get("/projects/{project_id:int}/representativeness")
+@get("/admin/projects/{project_id:int}/representativeness", guards=[signed_in])
 async def representativeness(request: Request, ctx: Ctx, project_id: FromPath[int]) -> Response[str]:
+    """Who took part in a project against the population: for administrators and the project's moderators.
+
+    Checked before the project is looked up, so a resident cannot learn which project ids exist."""
+    if not await is_moderator(ctx, project_id):
+        raise PermissionDeniedException()
     project = await get_or_404(ctx.session, Project, project_id)
     phase = None
     raw_phase = request.query_params.get("phase", "")
@@ -345,5 +351,5 @@ async def representativeness(request: Request, ctx: Ctx, project_id: FromPath[in
     )
 
 
-public_routes = [about_you, about_you_save]
-routes = [demographics_page, question_create, reference_save, reference_upload, question_delete, representativeness]
+public_routes = [about_you, about_you_save, representativeness]  # mounted outside the admins-only router
+routes = [demographics_page, question_create, reference_save, reference_upload, question_delete]
