@@ -13,7 +13,16 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LOCALES = SUPPORTED_LOCALES
-__all__ = ["LOCALES", "LOCALE_NAMES", "assert_accessible", "axe_violations", "html_attrs", "path_of"]
+__all__ = [
+    "LOCALES",
+    "LOCALE_NAMES",
+    "assert_accessible",
+    "axe_violations",
+    "html_attrs",
+    "path_of",
+    "sign_in",
+    "signed_in_header",
+]
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
@@ -76,3 +85,14 @@ def link_in(message: Any, containing: str) -> str:
 def signed_in_header(page: Any) -> bool:
     """Whether the header shows the signed-in controls (a sign-out form) rather than sign-in links."""
     return page.locator("header form[action$='/logout']").count() == 1
+
+
+def sign_in(page: Any, locale: str, email: str, password: str) -> None:
+    """Sign in through the form and wait for the landing page: the home page for residents, the back office for
+    administrators (/admin) and project moderators (/admin/moderation)."""
+    page.goto(f"/{locale}/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/{locale}/(admin(/moderation)?)?(\?.*)?$"))
+    assert signed_in_header(page)

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import helpers
 from tests.browser.conftest import LOCALES, TENANT_SLUG, LiveServer, database_url
 from tests.browser.helpers import assert_accessible, html_attrs, path_of, signed_in_header
 
@@ -238,12 +239,7 @@ def ballots_of(pb: Seeded, user_role: str | None = None) -> int:
 
 
 def sign_in(page: Any, email: str) -> None:
-    page.goto("/en/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/en/(\?.*)?$"))
-    assert signed_in_header(page)
+    helpers.sign_in(page, "en", email, PASSWORD)
 
 
 def signed_in_page(open_context: Callable[..., Any], live: LiveServer, pb: Seeded, **options: Any) -> Any:

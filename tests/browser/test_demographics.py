@@ -8,8 +8,7 @@ import re
 import pytest
 
 from tests.browser.conftest import ADMIN_EMAIL, RESIDENT_EMAIL, LiveServer
-from tests.browser.helpers import assert_accessible, html_attrs
-from tests.browser.test_signed_in_pages import sign_in
+from tests.browser.helpers import assert_accessible, html_attrs, sign_in
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])

@@ -7,16 +7,7 @@ import re
 import pytest
 
 from tests.browser.conftest import ADMIN_EMAIL, PROJECT_SLUG, RESIDENT_EMAIL, LiveServer
-from tests.browser.helpers import assert_accessible, html_attrs, signed_in_header
-
-
-def sign_in(page, locale: str, email: str, password: str) -> None:
-    page.goto(f"/{locale}/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(re.compile(rf"/{locale}/(\?.*)?$"))
-    assert signed_in_header(page)
+from tests.browser.helpers import assert_accessible, html_attrs, sign_in
 
 
 @pytest.mark.parametrize("locale", ["en", "ar"])
