@@ -185,6 +185,7 @@ async def test_a_projects_moderators_see_its_representativeness_and_no_other(cli
     await factory.login(client, moderator)
     page = await client.get(f"/admin/projects/{mine.id}/representativeness")
     assert page.status_code == 200 and "<h1>" in page.text
+    assert 'href="/admin/settings"' not in page.text, "no back-office links a moderator may not follow"
     assert (await client.get(f"/admin/projects/{other.id}/representativeness")).status_code == 403
     assert (await client.get("/admin/projects/999999/representativeness")).status_code == 403, "no id probing"
     queue = await client.get("/admin/moderation")
