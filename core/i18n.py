@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -207,7 +208,21 @@ def currency_digits(currency: str) -> int:
 
 
 def format_money(minor_units: int, currency: str, locale: str) -> str:
-    """Money is stored in integer minor units; Babel knows each currency's digits and each locale's pattern."""
+    """Money is stored in integer minor units; Babel knows each currency's digits and each locale's pattern.
+
+    A whole amount is written without cents ("€200,000", not "€200,000.00"): budgets and costs are round numbers
+    and the zeros make them harder to read and compare. Any other amount keeps the currency's digits."""
     digits = currency_digits(currency)
     amount = Decimal(minor_units).scaleb(-digits)
+    if digits and minor_units % 10**digits == 0:
+        return numbers.format_currency(
+            amount, currency, format=_whole_pattern(locale), locale=locale, currency_digits=False
+        )
     return numbers.format_currency(amount, currency, locale=locale)
+
+
+@functools.lru_cache(maxsize=64)
+def _whole_pattern(locale: str) -> str:
+    """The locale's own currency pattern without its fraction part ("¤#,##0.00" → "¤#,##0")."""
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    return re.sub(r"\.[0#]+", "", pattern)

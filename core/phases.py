@@ -40,3 +40,12 @@ def current_phase(phases: list[Any], now: datetime | None = None) -> Any:
         if phase_state(phase, now) is PhaseState.ACTIVE:
             return phase
     return None
+
+
+def calendar_days_until(moment: datetime, tz: str, now: datetime | None = None) -> int:
+    """Whole calendar days from today to ``moment``'s day in the municipality's time zone (0 = today): a phase
+    ending at 09:00 tomorrow "ends tomorrow" for a resident reading at 23:00, not "in 0 days"."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    return (moment.astimezone(zone).date() - (now or utcnow()).astimezone(zone).date()).days

@@ -97,7 +97,6 @@ async def test_a_refusal_with_a_reason_shows_the_reason(client, factory, tenant,
     assert "This phase is not open right now." in refused.text and "expired" not in refused.text
 
 
-
 async def test_a_fallback_text_names_its_language_in_the_readers_language(client, factory, tenant) -> None:
     await factory.project(tenant, slug="only-english", title={"en": "Only in English"})
     arabic = await client.get("/ar/projects/only-english")
@@ -123,3 +122,61 @@ def test_the_sign_in_prompt_is_plain_text_in_json() -> None:
     prompt = denied("not_signed_in").message
     assert prompt == "Sign in to take part."
     assert type(_api_error(401, "t", prompt, None, None).content["detail"]) is str
+
+
+# --- how long is left, the project's call to action, the timeline as steps -------------------------------------
+
+
+def test_phase_when_counts_calendar_days_in_the_municipalitys_time_zone() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from core.web.when import phase_when
+
+    now = datetime(2026, 3, 10, 22, 30, tzinfo=UTC)  # 23:30 in Brussels
+    open_until = lambda end: SimpleNamespace(starts_at=now.replace(day=1), ends_at=end)  # noqa: E731
+    assert phase_when(open_until(datetime(2026, 3, 11, 8, tzinfo=UTC)), "Europe/Brussels", now) == "Ends tomorrow"
+    assert phase_when(open_until(datetime(2026, 3, 10, 22, 45, tzinfo=UTC)), "Europe/Brussels", now) == "Ends today"
+    # a phase ending at midnight ends on the day before (the end is exclusive)
+    assert phase_when(open_until(datetime(2026, 3, 13, 23, tzinfo=UTC)), "Europe/Brussels", now) == "Ends in 3 days"
+    # in UTC the same moment is still the 10th: the resident's calendar decides
+    assert phase_when(open_until(datetime(2026, 3, 11, 8, tzinfo=UTC)), "UTC", now) == "Ends tomorrow"
+    later = SimpleNamespace(starts_at=datetime(2026, 3, 12, 9, tzinfo=UTC), ends_at=datetime(2026, 4, 1, tzinfo=UTC))
+    assert phase_when(later, "Europe/Brussels", now) == "Opens in 2 days"
+    soon = SimpleNamespace(starts_at=now.replace(minute=50), ends_at=datetime(2026, 4, 1, tzinfo=UTC))
+    assert phase_when(soon, "Europe/Brussels", now) == "Opens today"
+    past = SimpleNamespace(starts_at=datetime(2026, 1, 1, tzinfo=UTC), ends_at=datetime(2026, 2, 1, tzinfo=UTC))
+    assert phase_when(past, "Europe/Brussels", now) is None
+
+
+async def test_project_page_invites_to_the_open_phase_and_numbers_its_steps(client, factory, tenant) -> None:
+    project = await factory.project(tenant, slug="steps")
+    await factory.phase(project, "dummy", state="ended", title={"en": "Collect ideas"})
+    open_phase = await factory.phase(project, "dummy", title={"en": "Choose together"})
+    await factory.phase(project, "dummy", state="upcoming", title={"en": "See the result"})
+    page = (await client.get("/projects/steps")).text
+    cta = page[page.index('class="call-to-action"') : page.index("</div>", page.index('class="call-to-action"'))]
+    assert "Choose together" in cta and "Ends in" in cta
+    assert f'href="/projects/steps/phases/{open_phase.id}">Take part</a>' in cta
+    assert [f"Phase {n} of 3" in page for n in (1, 2, 3)] == [True, True, True]
+    assert "Opens in" in page  # the upcoming step says when
+
+    nl = (await client.get("/nl/projects/steps")).text
+    assert "Fase 2 van 3" in nl and "Nu open:" in nl
+
+
+async def test_project_page_after_the_last_phase_says_participation_ended(client, factory, tenant) -> None:
+    project = await factory.project(tenant, slug="done")
+    await factory.phase(project, "dummy", state="ended")
+    page = (await client.get("/projects/done")).text
+    assert "Participation in this project has ended." in page and "Take part</a>" not in page
+
+
+async def test_project_cards_show_the_excerpt_and_time_left(client, factory, tenant) -> None:
+    project = await factory.project(
+        tenant, slug="card", description={"en": "<p>Plant <strong>trees</strong> along the river.</p>"}
+    )
+    await factory.phase(project, "dummy", title={"en": "Vote"})
+    home = (await client.get("/")).text
+    assert "Plant trees along the river." in home
+    assert "Ends in" in home

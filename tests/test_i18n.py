@@ -170,7 +170,14 @@ async def test_plural_forms_follow_the_language(client, factory, tenant, csrf) -
         (123456, "EUR", "ar", f"{RLM}1,234.56{NBSP}€"),
         (5, "EUR", "en", "€0.05"),
         (-5, "EUR", "de", f"-0,05{NBSP}€"),
-        (0, "EUR", "nl", f"€{NBSP}0,00"),
+        (0, "EUR", "nl", f"€{NBSP}0"),
+        # Whole amounts drop the cents in every locale's own pattern; any cents keep both digits.
+        (20000000, "EUR", "en", "€200,000"),
+        (20000000, "EUR", "nl", f"€{NBSP}200.000"),
+        (20000000, "EUR", "fr", f"200{NNBSP}000{NBSP}€"),
+        (20000000, "EUR", "ar", f"{RLM}200,000{NBSP}€"),
+        (20000010, "EUR", "en", "€200,000.10"),
+        (-100, "EUR", "de", f"-1{NBSP}€"),
         (123456, "JPY", "en", "¥123,456"),  # the yen has no minor unit: 123456 minor units are ¥123,456
         (123456, "JPY", "de", f"123.456{NBSP}¥"),
         (123456, "NOK", "nb", f"1{NBSP}234,56{NBSP}kr"),

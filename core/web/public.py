@@ -18,13 +18,22 @@ async def home(request: Request, ctx: Ctx) -> Response[str]:
     projects = await visible_projects(ctx)
     current = [p for p in projects if active_phase(p) is not None]
     others = [p for p in projects if active_phase(p) is None and p.status == "published"]
-    return render(request, "home.html", current=current, others=others, active_phase=active_phase)
+    return render(
+        request,
+        "home.html",
+        current=current,
+        others=others,
+        active_phase=active_phase,
+        method_spec=ctx.app.registry.method,
+    )
 
 
 @get("/projects")
 async def project_list(request: Request, ctx: Ctx) -> Response[str]:
     projects = await visible_projects(ctx)
-    return render(request, "projects.html", projects=projects, active_phase=active_phase)
+    return render(
+        request, "projects.html", projects=projects, active_phase=active_phase, method_spec=ctx.app.registry.method
+    )
 
 
 def phase_cards(request: Request, ctx: RequestContext, project: object) -> list[dict]:
@@ -42,7 +51,11 @@ def phase_cards(request: Request, ctx: RequestContext, project: object) -> list[
 @get("/projects/{slug:str}")
 async def project_page(request: Request, ctx: Ctx, slug: FromPath[str]) -> Response[str]:
     project = await project_by_slug(ctx, slug)
-    return render(request, "project.html", project=project, cards=phase_cards(request, ctx, project))
+    cards = phase_cards(request, ctx, project)
+    # The call to action: the open phase, else the next one (the page says so once everything has ended).
+    open_card = next((c for c in cards if c["state"] == PhaseState.ACTIVE), None)
+    next_card = next((c for c in cards if c["state"] == PhaseState.UPCOMING), None)
+    return render(request, "project.html", project=project, cards=cards, open=open_card, next=next_card)
 
 
 @get("/projects/{slug:str}/phases/{phase_id:int}")

@@ -12,6 +12,7 @@ from core import i18n, multiloc
 from core.context import RequestContext, request_context
 from core.csrf import token_for
 from core.web.return_paths import is_same_origin_path, same_origin_path
+from core.web.when import phase_when
 
 HTML = "text/html"  # Litestar appends "; charset=utf-8" to text types itself
 
@@ -99,6 +100,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "fmt_money": lambda minor: i18n.format_money(minor, currency, locale),
         "fmt_number": lambda value: i18n.format_number(value, locale),
         "fmt_percent": lambda value: i18n.format_percent(value, locale),
+        "phase_when": lambda phase: phase_when(phase, tz),
         "htmx_config": Markup.escape(
             '{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,'
             '"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},'

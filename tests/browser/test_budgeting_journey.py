@@ -263,7 +263,7 @@ def cart_titles(page: Any) -> list[str]:
 
 
 def spent(amount: str, left: str) -> str:
-    return f"Spent {amount} of €1,000.00; {left} left"
+    return f"Spent {amount} of €1,000; {left} left"
 
 
 def accessible(page: Any, label: str, mirror: Any = None) -> None:
@@ -294,7 +294,7 @@ def open_the_vote(page: Any, pb: Seeded, mirror: Any = None) -> None:
     page.locator(f"main .budgeting-panel a.button[href='{pb.budget_path('en')}']").click()
     page.wait_for_url(f"**{pb.budget_path('en')}")
     assert page.locator("h1").inner_text().strip() == OPEN["budget"]["en"]
-    assert meter_text(page) == spent("€0.00", "€1,000.00")
+    assert meter_text(page) == spent("€0", "€1,000")
     assert page.locator("#ballot-panel").get_by_text("Nothing chosen yet.").count() == 1
 
 
@@ -307,7 +307,7 @@ def review_submit_and_resubmit(page: Any, pb: Seeded, role: str, mirror: Any = N
     assert page.locator("h1").inner_text().strip() == "Review your ballot"
     rows = page.locator("main table tbody tr")
     assert [rows.nth(i).locator("td").first.inner_text().strip() for i in range(rows.count())] == [SAILS, ROOF]
-    assert " ".join(page.locator(".cart-meter label").inner_text().split()) == spent("€750.00", "€250.00")
+    assert " ".join(page.locator(".cart-meter label").inner_text().split()) == spent("€750", "€250")
     assert page.locator(".error-summary").count() == 0
     accessible(page, "review", mirror)
 
@@ -324,10 +324,10 @@ def review_submit_and_resubmit(page: Any, pb: Seeded, role: str, mirror: Any = N
     receipt = page.locator("code.receipt").inner_text().strip()
     assert re.fullmatch(r"[0-9a-f]{16}", receipt)
     assert [t.strip() for t in page.locator("main ul li").all_inner_texts()] == [
-        f"{SAILS} (€450.00)",
-        f"{ROOF} (€300.00)",
+        f"{SAILS} (€450)",
+        f"{ROOF} (€300)",
     ]
-    assert page.locator("main dd").nth(2).inner_text().strip() == "€750.00"
+    assert page.locator("main dd").nth(2).inner_text().strip() == "€750"
     accessible(page, "confirmation", mirror)
     assert ballots_of(pb, role) == 1
     assert ballots_of(pb) == before + 1
@@ -366,18 +366,18 @@ def test_resident_fills_a_knapsack_cart_with_htmx(tab, live: LiveServer, pb: See
     page.evaluate("() => { window.__sameDocument = true; }")  # gone if the page is fully reloaded
 
     card(page, SAILS).get_by_role("button").click()
-    expect(page.locator("#ballot-panel .cart-meter label")).to_contain_text("€550.00 left")
-    assert meter_text(page) == spent("€450.00", "€550.00")
+    expect(page.locator("#ballot-panel .cart-meter label")).to_contain_text("€550 left")
+    assert meter_text(page) == spent("€450", "€550")
     assert page.locator("#ballot-panel .cart-status").inner_text().strip() == f"In your selection: {SAILS}"
     # Keyboard focus stays on the option's toggle (now "Remove", pressed); the change is announced.
     toggle = card(page, SAILS).get_by_role("button")
     expect(toggle).to_be_focused()
     assert toggle.get_attribute("aria-pressed") == "true"
     assert page.locator("#cart-announcer").inner_text().strip() == (
-        f"In your selection: {SAILS} {spent('€450.00', '€550.00')}"
+        f"In your selection: {SAILS} {spent('€450', '€550')}"
     )
     card(page, FOUNTAINS).get_by_role("button").click()
-    expect(page.locator("#ballot-panel .cart-meter label")).to_contain_text("€200.00 left")
+    expect(page.locator("#ballot-panel .cart-meter label")).to_contain_text("€200 left")
     assert cart_titles(page) == [SAILS, FOUNTAINS]
     assert page.locator("#ballot-panel progress").get_attribute("value") == "80000"
     assert page.url == cart_url
@@ -393,23 +393,23 @@ def test_resident_fills_a_knapsack_cart_with_htmx(tab, live: LiveServer, pb: See
     roof_button.click()
     alert = page.locator("#ballot-panel [role=alert]")
     expect(alert).to_have_text(
-        "This option costs €300.00 but only €200.00 of your budget is left. Remove something first."
+        "This option costs €300 but only €200 of your budget is left. Remove something first."
     )
     expect(alert).to_be_focused()
     assert cart_titles(page) == [SAILS, FOUNTAINS]
-    assert meter_text(page) == spent("€800.00", "€200.00")
+    assert meter_text(page) == spent("€800", "€200")
     assert page.evaluate("() => window.__sameDocument === true")
     assert_accessible(page, "cart with a refused option")
 
     # Remove one (from the cart list), then the roof fits.
     page.locator("#ballot-panel .cart-lines li", has_text=FOUNTAINS).get_by_role("button").click()
-    expect(page.locator("#ballot-panel .cart-meter label")).to_contain_text("€550.00 left")
+    expect(page.locator("#ballot-panel .cart-meter label")).to_contain_text("€550 left")
     status = page.locator("#ballot-panel .cart-status p")
     assert status.inner_text().strip() == f"Removed: {FOUNTAINS}"
     expect(status).to_be_focused()  # the pressed button left with its line: focus lands on the message
-    expect(page.locator("#cart-announcer")).to_contain_text("€550.00 left")
+    expect(page.locator("#cart-announcer")).to_contain_text("€550 left")
     card(page, ROOF).get_by_role("button").click()
-    expect(page.locator("#ballot-panel .cart-meter label")).to_contain_text("€250.00 left")
+    expect(page.locator("#ballot-panel .cart-meter label")).to_contain_text("€250 left")
     assert cart_titles(page) == [SAILS, ROOF]
     assert card(page, ROOF).get_by_role("button").get_attribute("aria-pressed") == "true"
     assert page.url == cart_url and page.evaluate("() => window.__sameDocument === true")
@@ -433,7 +433,7 @@ def test_resident_fills_a_knapsack_cart_without_javascript(open_context, live: L
         page.wait_for_load_state()
         return info.value
 
-    for title, left in [(SAILS, "€550.00"), (FOUNTAINS, "€200.00")]:
+    for title, left in [(SAILS, "€550"), (FOUNTAINS, "€200")]:
         response = post(title, card(page, title))
         assert response.status == 303
         assert path_of(page.url) == pb.budget_path("en")
@@ -443,19 +443,19 @@ def test_resident_fills_a_knapsack_cart_without_javascript(open_context, live: L
     response = post(ROOF, card(page, ROOF))
     assert response.status == 422
     assert page.locator("#ballot-panel [role=alert]").inner_text().strip() == (
-        "This option costs €300.00 but only €200.00 of your budget is left. Remove something first."
+        "This option costs €300 but only €200 of your budget is left. Remove something first."
     )
     assert cart_titles(page) == [SAILS, FOUNTAINS]
-    assert meter_text(page) == spent("€800.00", "€200.00")
+    assert meter_text(page) == spent("€800", "€200")
     accessible(page, "refused option", mirror)
 
     response = post(FOUNTAINS, page.locator("#ballot-panel .cart-lines li", has_text=FOUNTAINS))
     assert response.status == 303 and path_of(page.url) == pb.budget_path("en")
-    assert meter_text(page) == spent("€450.00", "€550.00")
+    assert meter_text(page) == spent("€450", "€550")
     response = post(ROOF, card(page, ROOF))
     assert response.status == 303
     assert cart_titles(page) == [SAILS, ROOF]
-    assert meter_text(page) == spent("€750.00", "€250.00")
+    assert meter_text(page) == spent("€750", "€250")
     review_submit_and_resubmit(page, pb, "nojs", mirror)
 
 
@@ -477,14 +477,14 @@ def test_results_after_the_vote_closed(tab, open_context, live: LiveServer, pb: 
     facts = [" ".join(t.split()) for t in section.locator(".result-facts dd").all_inner_texts()]
     assert facts[0] == "equalshares"
     assert facts[1].startswith("6")
-    assert facts[2].startswith("€900.00 of €1,000.00")
+    assert facts[2].startswith("€900 of €1,000")
     assert section.locator(f"meter#used-{pb.closed_budget}").get_attribute("value") == "90000"
 
     # Winners first (MES funds the market square and the library room, not the more popular water play).
     assert result_rows(page) == [
-        [MARKET, "€600.00", "4", "", "Funded"],  # the empty cell is the chart's <meter>, checked below
-        [LIBRARY, "€300.00", "2", "", "Funded"],
-        [WATER, "€300.00", "3", "", "Not funded"],
+        [MARKET, "€600", "4", "", "Funded"],  # the empty cell is the chart's <meter>, checked below
+        [LIBRARY, "€300", "2", "", "Funded"],
+        [WATER, "€300", "3", "", "Not funded"],
     ]
     chart = page.locator("table.result-table tbody meter")
     assert [chart.nth(i).get_attribute("value") for i in range(3)] == ["4", "2", "3"]
@@ -497,10 +497,10 @@ def test_results_after_the_vote_closed(tab, open_context, live: LiveServer, pb: 
     explained = page.locator("ul.mes-explanations > li")
     assert explained.count() == 2
     assert " ".join(explained.nth(0).inner_text().split()) == (
-        f"{MARKET} (€600.00) Round 1: 4 supporters; the largest payment was €150.00. 4 voters paid €150.00 each"
+        f"{MARKET} (€600) Round 1: 4 supporters; the largest payment was €150. 4 voters paid €150 each"
     )
     assert " ".join(explained.nth(1).inner_text().split()) == (
-        f"{LIBRARY} (€300.00) Round 2: 2 supporters; the largest payment was €150.00. 2 voters paid €150.00 each"
+        f"{LIBRARY} (€300) Round 2: 2 supporters; the largest payment was €150. 2 voters paid €150 each"
     )
     assert_accessible(page, "results (en)")
 

@@ -118,6 +118,19 @@ def card(page: Any, text: str) -> Any:
     return page.locator("#live li.workshop-card", has_text=text)
 
 
+def sees_card(page: Any, text: str, live: LiveServer, timeout: float = 20000) -> Any:
+    """Wait for the card; when it does not come, fail with what the page shows and what the server logged."""
+    try:
+        card(page, text).wait_for(timeout=timeout)
+    except Exception:
+        shown = page.locator("main").inner_text() if page.locator("main").count() else page.content()
+        raise AssertionError(
+            f"no card {text!r} on {page.url} after {timeout} ms; the page shows:\n{shown[:3000]}\n"
+            f"--- the server's log ---\n{live.log_tail(80)}"
+        ) from None
+    return card(page, text)
+
+
 def test_facilitator_and_participants_see_each_other_live(open_context, live: LiveServer, workshop: Seeded) -> None:
     path = workshop.path()
     # A resident registers on a desktop.
@@ -194,9 +207,8 @@ def test_facilitator_and_participants_see_each_other_live(open_context, live: Li
     nojs.get_by_label("Do not show my name to other residents").check()
     nojs.get_by_role("button", name="Post the card").click()
     nojs.wait_for_url(re.compile(r"\?done=posted"))
-    card(nojs, "Benches in the shade").wait_for()
-    phone_card = card(phone, "Benches in the shade")
-    phone_card.wait_for(timeout=LIVE_WITHIN)
+    sees_card(nojs, "Benches in the shade", live)
+    phone_card = sees_card(phone, "Benches in the shade", live, timeout=LIVE_WITHIN)
     assert "Anonymous" in phone_card.inner_text()
     assert "Nojs" in card(staff, "Benches in the shade").inner_text()  # the facilitator knows who wrote it
 
