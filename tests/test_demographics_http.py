@@ -305,6 +305,8 @@ async def test_the_methods_own_participants_count(client, factory, tenant) -> No
     from plugins.budgeting.models import Ballot, Budget
     from plugins.ideation.models import Idea
     from plugins.proposals.models import Proposal, Signature
+    from plugins.referendum.models import RollEntry
+    from plugins.survey.models import SurveyParticipant
     from plugins.workshop.models import Registration, WorkshopSession
 
     ids = await make_questions(factory, tenant)
@@ -312,7 +314,9 @@ async def test_the_methods_own_participants_count(client, factory, tenant) -> No
     ideation = await factory.phase(project, "ideation", state="ended")
     budgeting = await factory.phase(project, "budgeting", state="ended")
     proposals = await factory.phase(project, "proposals", state="ended")
-    workshop = await factory.phase(project, "workshop")
+    workshop = await factory.phase(project, "workshop", state="ended")
+    survey = await factory.phase(project, "survey", state="ended")
+    referendum = await factory.phase(project, "referendum")
     people = [await factory.user(tenant) for _ in range(8)]
     now = utcnow()
     async with factory.db.session(tenant.id, write=True) as session:
@@ -329,6 +333,17 @@ async def test_the_methods_own_participants_count(client, factory, tenant) -> No
         session.add(Ballot(budget_id=budget.id, user_id=people[2].id, option_ids=[], receipt="r" * 32))
         session.add(Signature(proposal_id=proposal.id, user_id=people[4].id))
         session.add(Registration(session_id=ws.id, user_id=people[5].id, status="registered"))
+        # a survey respondent (signed in) and one answering by browser token (no account: not counted)
+        session.add(SurveyParticipant(phase_id=survey.id, who=f"u:{people[6].id}"))
+        session.add(SurveyParticipant(phase_id=survey.id, who="b:" + "f" * 64))
+        # a referendum voter, and someone on the roll who has not voted
+        session.add(RollEntry(phase_id=referendum.id, user_id=people[7].id, code="A1", voted=True))
+        session.add(RollEntry(phase_id=referendum.id, user_id=people[0].id, code="A2", voted=False))
     await factory.login(client, await factory.user(tenant, role="admin"))
     page = await client.get(f"/admin/projects/{project.id}/representativeness")
-    assert "Participants: 6." in page.text, "two idea authors, a voter, a proposal author, a signatory, a registration"
+    assert "Participants: 8." in page.text, (
+        "two idea authors, a voter, a proposal author, a signatory, a registration, a survey respondent, a referendum"
+        " voter"
+    )
+    only = await client.get(f"/admin/projects/{project.id}/representativeness?phase={referendum.id}")
+    assert "Participants: fewer than 5." in only.text, "one voter is below the smallest group shown"

@@ -173,3 +173,17 @@ def register_stats() -> list[Any]:
     from .hooks import turnout_stat
 
     return [StatSpec("turnout", "referendum", lazy_gettext("Roll size, turnout and channels"), turnout_stat)]
+
+
+@hookimpl
+def participants(phase: Any) -> Any:
+    """Residents on the roll who voted (for representativeness: turnout by group, never how anyone voted)."""
+    if getattr(phase, "method", None) != "referendum":
+        return None
+    from sqlalchemy import select
+
+    from .models import RollEntry
+
+    return select(RollEntry.user_id).where(
+        RollEntry.phase_id == phase.id, RollEntry.voted.is_(True), RollEntry.user_id.is_not(None)
+    )

@@ -175,3 +175,20 @@ def on_event(event: Any) -> Any:
     from .mailcopy import send_copy
 
     return lambda app: send_copy(app, event.tenant_id, event.data["phase_id"], event.actor_id)
+
+
+@hookimpl
+def participants(phase: Any) -> Any:
+    """Signed-in residents who responded (for representativeness): the one-per-person rows ``u:<user id>``.
+
+    Only who took part, never what they answered, so anonymous phases count too; paper and browser-token
+    responses have no account and no profile to compare."""
+    if getattr(phase, "method", None) != KEY:
+        return None
+    from sqlalchemy import BigInteger, cast, func, select
+
+    from .models import SurveyParticipant
+
+    return select(cast(func.substr(SurveyParticipant.who, 3), BigInteger)).where(
+        SurveyParticipant.phase_id == phase.id, SurveyParticipant.who.like("u:%")
+    )
