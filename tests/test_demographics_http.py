@@ -188,6 +188,8 @@ async def test_a_projects_moderators_see_its_representativeness_and_no_other(cli
     assert 'href="/admin/settings"' not in page.text, "no back-office links a moderator may not follow"
     assert (await client.get(f"/admin/projects/{other.id}/representativeness")).status_code == 403
     assert (await client.get("/admin/projects/999999/representativeness")).status_code == 403, "no id probing"
+    assert (await client.get(f"/admin/projects/{mine.id}/representativeness/export")).status_code == 200
+    assert (await client.get(f"/admin/projects/{other.id}/representativeness/export")).status_code == 403
     queue = await client.get("/admin/moderation")
     assert f"/admin/projects/{mine.id}/representativeness" in queue.text
     assert f"/admin/projects/{other.id}/representativeness" not in queue.text
@@ -231,6 +233,23 @@ async def test_representativeness_of_a_project(client, factory, tenant, csrf) ->
     assert 'aria-current="page"' in quiet.text
     for bad in (str(other.id), "abc", "-1", "9" * 30):
         assert (await client.get(f"{base}?phase={bad}")).status_code == 404, bad
+
+    # The same tables as a download, with the same suppression.
+    assert f'href="{base}/export?format=csv"' in text and f'href="{base}/export?format=xlsx"' in text
+    csv_file = await client.get(f"{base}/export?format=csv")
+    assert csv_file.status_code == 200 and csv_file.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv_file.headers["content-disposition"]
+    lines = csv_file.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Question,Answer,Participants,Share of participants,Share of population")
+    by_answer = {line.split(",")[1]: line.split(",") for line in lines[1:]}
+    assert by_answer["Man"][2:6] == ["16", "0.6667", "0.48", "0.75"]
+    assert by_answer["Another gender"][2:4] == ["", ""], "a group under 5 is empty in the file too"
+    assert by_answer["Woman"][2:4] == ["", ""], "and so is the next smallest, as on the page"
+    xlsx = await client.get(f"{base}/export?format=xlsx&phase={phase.id}")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert f"-phase-{phase.id}.xlsx" in xlsx.headers["content-disposition"]
+    assert (await client.get(f"{base}/export?format=pdf")).status_code == 400
+    assert (await client.get(f"{base}/export?phase=abc")).status_code == 404
 
 
 async def test_the_demo_has_demographics_on_first_start(app, client, factory) -> None:

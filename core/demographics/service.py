@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import multiloc
 from core.db.base import utcnow
+from core.i18n import current_locale, lazy_gettext
 from core.i18n import gettext as _
-from core.i18n import lazy_gettext
 from core.models import Area, Comment, Phase, ProfileAnswer, ProfileQuestion, Reaction
 
 if TYPE_CHECKING:
@@ -311,6 +311,38 @@ def question_report(
             elif gap >= CALLOUT_GAP and row.count is not None:
                 report.over.append(row.label)
     return report
+
+
+def report_table(
+    reports: list[QuestionReport], *, weighted: bool, default_locale: str
+) -> tuple[list[str], list[list[Any]]]:
+    """The page's tables as one sheet: a row per answer of every question that has enough participants; shares
+    as fractions (a spreadsheet formats them), suppressed counts and shares left empty."""
+    header = [
+        _("Question"),
+        _("Answer"),
+        _("Participants"),
+        _("Share of participants"),
+        _("Share of population"),
+        _("Representativeness score"),
+    ]
+    if weighted:
+        header.append(_("Weighted share (estimate)"))
+    rows: list[list[Any]] = []
+    for report in reports:
+        if not report.enough:
+            continue
+        label = multiloc.pick(report.question.label, current_locale(), default_locale).text
+        for row in report.rows:
+            line = [label, row.label, row.count, _round(row.share), _round(row.reference), _round(report.score)]
+            if weighted:
+                line.append(_round(row.weighted))
+            rows.append(line)
+    return header, rows
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 @dataclass

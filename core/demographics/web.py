@@ -7,12 +7,13 @@ import re
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from litestar.params import FromPath
 from sqlalchemy import delete, select
 
 from core.context import Ctx, RequestContext
 from core.demographics import service as svc
+from core.exports import FORMATS, table_download
 from core.i18n import gettext as _
 from core.imports.reading import MAX_BYTES, ImportFileError, read_table
 from core.models import Area, Phase, ProfileAnswer, ProfileQuestion, Project
@@ -311,16 +312,15 @@ async def question_delete(request: Request, ctx: Ctx, question_id: FromPath[int]
 # --- representativeness of a project ------------------------------------------------------------------------------
 
 
-@get("/admin/projects/{project_id:int}/representativeness", guards=[signed_in])
-async def representativeness(request: Request, ctx: Ctx, project_id: FromPath[int]) -> Response[str]:
-    """Who took part in a project against the population: for administrators and the project's moderators.
+async def _project_report(ctx: RequestContext, project_id: int, raw_phase: str) -> dict[str, Any]:
+    """Who took part in a project (or one of its phases) against the population: for administrators and the
+    project's moderators.
 
     Checked before the project is looked up, so a resident cannot learn which project ids exist."""
     if not await is_moderator(ctx, project_id):
         raise PermissionDeniedException()
     project = await get_or_404(ctx.session, Project, project_id)
     phase = None
-    raw_phase = request.query_params.get("phase", "")
     if raw_phase:
         phase = await ctx.session.get(Phase, int(raw_phase)) if raw_phase.isdigit() and len(raw_phase) < 19 else None
         if phase is None or phase.project_id != project.id:
@@ -337,19 +337,40 @@ async def representativeness(request: Request, ctx: Ctx, project_id: FromPath[in
         svc.question_report(q, options[q.id], counts.get(q.id, {}), year, weighting.shares.get(q.id)) for q in qs
     ]
     total = await svc.participant_count(ctx.session, people)
-    return render(
-        request,
-        "admin/representativeness.html",
-        project=project,
-        phase=phase,
-        phases=project.phases,
-        reports=reports,
-        participants=total if total >= svc.MIN_CELL else None,
-        weighting=weighting,
-        cap=svc.WEIGHT_CAP,
-        min_cell=svc.MIN_CELL,
+    return {
+        "project": project,
+        "phase": phase,
+        "phases": project.phases,
+        "reports": reports,
+        "participants": total if total >= svc.MIN_CELL else None,
+        "weighting": weighting,
+        "cap": svc.WEIGHT_CAP,
+        "min_cell": svc.MIN_CELL,
+    }
+
+
+@get("/admin/projects/{project_id:int}/representativeness", guards=[signed_in])
+async def representativeness(request: Request, ctx: Ctx, project_id: FromPath[int]) -> Response[str]:
+    report = await _project_report(ctx, project_id, request.query_params.get("phase", ""))
+    return render(request, "admin/representativeness.html", **report)
+
+
+@get("/admin/projects/{project_id:int}/representativeness/export", guards=[signed_in])
+async def representativeness_export(request: Request, ctx: Ctx, project_id: FromPath[int]) -> Response[bytes]:
+    """Every table of the page as one sheet (CSV or XLSX), with the same suppression of small groups: a cell the
+    page does not show is empty here too."""
+    fmt = request.query_params.get("format", "csv")
+    if fmt not in FORMATS:
+        raise ValidationException(_("Choose CSV or XLSX."))
+    report = await _project_report(ctx, project_id, request.query_params.get("phase", ""))
+    header, rows = svc.report_table(
+        report["reports"], weighted=report["weighting"].result is not None, default_locale=ctx.tenant.default_locale
     )
+    project, phase = report["project"], report["phase"]
+    basename = f"representativeness-{project.slug}" + (f"-phase-{phase.id}" if phase is not None else "")
+    return table_download(header, rows, basename=basename, fmt=fmt)
 
 
-public_routes = [about_you, about_you_save, representativeness]  # mounted outside the admins-only router
+# mounted outside the admins-only router (a project's moderators see its representativeness)
+public_routes = [about_you, about_you_save, representativeness, representativeness_export]
 routes = [demographics_page, question_create, reference_save, reference_upload, question_delete]
