@@ -392,9 +392,7 @@ def test_resident_fills_a_knapsack_cart_with_htmx(tab, live: LiveServer, pb: See
     assert card(page, MISTING).get_by_role("button").get_attribute("aria-describedby") is None
     roof_button.click()
     alert = page.locator("#ballot-panel [role=alert]")
-    expect(alert).to_have_text(
-        "This option costs €300 but only €200 of your budget is left. Remove something first."
-    )
+    expect(alert).to_have_text("This option costs €300 but only €200 of your budget is left. Remove something first.")
     expect(alert).to_be_focused()
     assert cart_titles(page) == [SAILS, FOUNTAINS]
     assert meter_text(page) == spent("€800", "€200")

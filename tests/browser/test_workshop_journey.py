@@ -180,9 +180,11 @@ def test_facilitator_and_participants_see_each_other_live(open_context, live: Li
             "(first) => document.querySelector('.workshop-countdown').textContent !== first", arg=first, timeout=5000
         )  # the page ticks the countdown by itself
     except Exception:
-        debug = phone.evaluate("() => { const el = document.querySelector('.workshop-countdown');"
-                               " return [el.outerHTML, Date.now(), Date.parse(el.getAttribute('data-ends-at')),"
-                               " Array.from(document.scripts).map(s => s.src)]; }")
+        debug = phone.evaluate(
+            "() => { const el = document.querySelector('.workshop-countdown');"
+            " return [el.outerHTML, Date.now(), Date.parse(el.getAttribute('data-ends-at')),"
+            " Array.from(document.scripts).map(s => s.src)]; }"
+        )
         raise AssertionError(debug) from None
     assert re.fullmatch(r"0[45]:\d\d", countdown.inner_text()), countdown.inner_text()
 
