@@ -103,3 +103,18 @@ async def test_management_is_for_admins_and_project_moderators(client, factory, 
     await voter(factory, client, tenant, role="admin")
     page = await client.get(f"{s.base}/manage")
     assert page.status_code == 200 and "City budget" in page.text
+
+
+async def test_a_phase_without_a_budget_tells_residents_to_come_back_and_staff_what_to_do(
+    client, factory, tenant
+) -> None:
+    project = await factory.project(tenant)
+    phase = await factory.phase(project, "budgeting")
+    page = f"/projects/{project.slug}/phases/{phase.id}"
+    resident_view = (await client.get(page)).text
+    assert "still being prepared. Come back when voting opens." in resident_view
+    assert "No budget has been set up" not in resident_view
+    await factory.login(client, await factory.user(tenant, role="admin"))
+    staff_view = (await client.get(page)).text
+    assert "No budget has been set up for this phase yet." in staff_view
+    assert f'href="/p/{phase.id}/budgeting/manage">Set up a budget and its options</a>' in staff_view

@@ -142,3 +142,18 @@ async def test_phase_panel_renders_on_the_phase_page(ideation, factory, tenant, 
     page = await client.get(f"/projects/{project.slug}/phases/{phase.id}")
     assert page.status_code == 200 and 'id="ideas-heading"' in page.text and 'id="idea-results"' in page.text
     assert "Sign in to take part." in page.text
+
+
+async def test_an_empty_list_invites_the_first_idea_and_a_filtered_one_offers_the_way_back(
+    ideation, factory, tenant, client
+) -> None:
+    phase = await ideation.phase()
+    base = f"/p/{phase.id}/ideation"
+    empty = (await client.get(base)).text
+    assert "No ideas yet: yours could be the first." in empty and "No ideas match these filters." not in empty
+    await _many(ideation, factory, tenant, n=3)
+    filtered = (await client.get(base, params={"q": "nothing like this"})).text
+    assert "No ideas match these filters." in filtered
+    assert f'<a href="{base}">Show all ideas</a>' in filtered
+    dutch = (await client.get(f"/nl{base}")).text
+    assert "Nog geen ideeën: het jouwe kan het eerste zijn." in dutch
