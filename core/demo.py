@@ -105,6 +105,7 @@ async def seed(app: AppState, password: str) -> list[tuple[str, str, str]]:
             fresh = tenant is None
             if tenant is None:
                 tenant = await create_tenant(session, enabled_methods=methods, **spec)  # type: ignore[arg-type]
+                tenant.verification_help = {k: v for k, v in VERIFICATION_HELP.items() if k in tenant.locales}
         for name, _role, _verified in ROLES:
             accounts.append((spec["hosts"][0], f"{name}@{spec['slug']}.example", name))
         if not fresh:
@@ -113,6 +114,16 @@ async def seed(app: AppState, password: str) -> list[tuple[str, str, str]]:
             await _seed_tenant(app, session, tenant, password)
         log.info("seeded demo tenant %s", spec["slug"])
     return accounts
+
+
+VERIFICATION_HELP = {
+    "en": "Come to the town hall desk (Market Square 1, weekdays 9:00–16:00) with an identity document that shows "
+    "your address, and tell us the email address of your account. We verify it while you wait.",
+    "nl": "Kom naar de balie van het stadhuis (Marktplein 1, werkdagen 9.00–16.00 uur) met een identiteitsbewijs "
+    "waarop je adres staat, en geef het e-mailadres van je account. We verifiëren het terwijl je wacht.",
+    "fr": "Passez au guichet de l’hôtel de ville (place du Marché 1, en semaine de 9 h à 16 h) avec une pièce "
+    "d’identité indiquant votre adresse et l’adresse e-mail de votre compte. Nous le vérifions sur place.",
+}
 
 
 async def _seed_tenant(app: AppState, session: Any, tenant: Tenant, password: str) -> None:

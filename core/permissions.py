@@ -33,6 +33,12 @@ class SignInPrompt(str):
     """
 
 
+class VerificationPrompt(str):
+    """The translated "Only verified residents can do this…" as plain text everywhere, which HTML pages follow
+    with a link to the municipality's own explanation of how to get verified (``/verification``), the same way
+    ``SignInPrompt`` becomes a sign-in link."""
+
+
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
@@ -42,6 +48,8 @@ class Verdict:
     def message(self) -> str:
         if self.reason == "not_signed_in":
             return SignInPrompt(REASONS[self.reason])
+        if self.reason == "not_verified":
+            return VerificationPrompt(REASONS[self.reason])
         return self.text
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from core import i18n
-from core.permissions import SignInPrompt
+from core.permissions import SignInPrompt, VerificationPrompt
 from core.settings import SUPPORTED_LOCALES
 
 CORE_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -24,14 +25,28 @@ def _raw_ngettext(singular: str, plural: str, n: int) -> str:
     return i18n.raw_ngettext(singular, plural, n)
 
 
+# The page being rendered's ``url`` and ``sign_in_url`` (set by core.web.render.base_context): macros imported
+# without context (``{% import "macros.html" as m %}``) print verdict messages too, and see no page variables.
+PAGE_LINKS: ContextVar[dict[str, Any] | None] = ContextVar("townhall_page_links", default=None)
+
+
+def _page_value(context: jinja2.runtime.Context, name: str) -> Any:
+    return context.get(name) or (PAGE_LINKS.get() or {}).get(name)
+
+
 @jinja2.pass_context
 def finalize(context: jinja2.runtime.Context, value: Any) -> Any:
     """Every printed value passes here: a sign-in prompt becomes a link to the login page with ``next=`` the page
     shown (``sign_in_url`` from core.web.render), so a visitor who signs in comes back to what they wanted to do."""
     if isinstance(value, SignInPrompt):
-        href = context.get("sign_in_url")
+        href = _page_value(context, "sign_in_url")
         if href:
             return Markup('<a href="{}">{}</a>').format(href, str(value))
+    if isinstance(value, VerificationPrompt):
+        url = _page_value(context, "url")
+        if url:
+            link = i18n.gettext("How to get verified")
+            return Markup('{} <a href="{}">{}</a>').format(str(value), url("/verification"), link)
     return value
 
 

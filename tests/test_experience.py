@@ -180,3 +180,54 @@ async def test_project_cards_show_the_excerpt_and_time_left(client, factory, ten
     home = (await client.get("/")).text
     assert "Plant trees along the river." in home
     assert "Ends in" in home
+
+
+# --- how to get verified -------------------------------------------------------------------------------------------
+
+
+async def test_only_verified_leads_to_the_municipalitys_own_explanation(client, factory, tenant) -> None:
+    project = await factory.project(tenant)
+    phase = await factory.phase(project, "dummy", permissions={"dummy.support": {"level": "verified"}})
+    await factory.login(client, await factory.user(tenant, verified=False))
+    page = (await client.get(f"/projects/{project.slug}/phases/{phase.id}")).text
+    assert "Only verified residents can do this." in page
+    assert '<a href="/verification">How to get verified</a>' in page
+    # before the municipality wrote anything, the page still says what to do
+    help_page = await client.get("/verification")
+    assert help_page.status_code == 200
+    assert "Your account is not verified yet." in help_page.text
+    assert "Contact the municipality and ask them to verify your account" in help_page.text
+
+
+async def test_an_admin_writes_how_verification_works_in_every_language(client, factory, tenant, csrf) -> None:
+    from core.models import Tenant
+    from tests.smtp import form_post
+
+    await factory.login(client, await factory.user(tenant, role="admin"))
+    settings = await client.get("/admin/settings")
+    assert 'name="verification_help.en"' in settings.text
+    data = {
+        "name.en": "Demo",
+        "locales": ["en", "nl"],
+        "default_locale": "en",
+        "timezone": "UTC",
+        "currency": "EUR",
+        "primary_color": "#1d4ed8",
+        "accent_color": "#0f766e",
+        "verification_help.en": "Bring your passport to the desk.\nWe are open on Mondays.",
+        "verification_help.nl": "Breng je paspoort mee naar de balie.",
+        "verification_help.fr": "Not an enabled language: dropped.",
+    }
+    saved = await form_post(client, "/admin/settings", data)
+    assert saved.status_code == 303, saved.text
+    row = await factory.reload(Tenant, tenant.id, tenant.id)
+    assert row.verification_help == {
+        "en": "Bring your passport to the desk.\nWe are open on Mondays.",
+        "nl": "Breng je paspoort mee naar de balie.",
+    }
+    too_long = await form_post(client, "/admin/settings", {**data, "verification_help.en": "x" * 2001})
+    assert too_long.status_code == 422 and "Use at most 2000 characters." in too_long.text
+    client.cookies.clear()
+    english = (await client.get("/verification")).text
+    assert "Bring your passport to the desk.\nWe are open on Mondays." in english and "Sign in</a>" in english
+    assert "Breng je paspoort mee naar de balie." in (await client.get("/nl/verification")).text

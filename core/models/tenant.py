@@ -27,6 +27,8 @@ class Tenant(IdMixin, Base):
     bounds: Mapped[dict | None] = mapped_column(default=None)  # {"south","west","north","east"} for located input
     # Origins (``https://www.example-city.nl``) whose pages may frame the widget (/embed/...); empty: nobody may.
     embed_origins: Mapped[list] = mapped_column(default=list)
+    # How a resident gets their account verified here (multilingual text shown at /verification).
+    verification_help: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     hosts: Mapped[list[TenantHost]] = relationship(back_populates="tenant", cascade="all, delete-orphan")

@@ -22,6 +22,7 @@ from core.web.forms import Form, FormErrors, read_form
 from core.web.render import redirect, render
 
 BOUND_KEYS = ("south", "west", "north", "east")
+MAX_HELP_LENGTH = 2000
 SETTINGS_FIELDS = (
     "name",
     "logo_url",
@@ -34,6 +35,7 @@ SETTINGS_FIELDS = (
     "population",
     "enabled_methods",
     "bounds",
+    "verification_help",
 )
 
 
@@ -68,6 +70,7 @@ def _settings_values(tenant: Any) -> dict[str, Any]:
         "population": "" if tenant.population is None else str(tenant.population),
         "enabled_methods": list(tenant.enabled_methods or []),
         **{k: "" if bounds.get(k) is None else str(bounds[k]) for k in BOUND_KEYS},
+        "verification_help": dict(tenant.verification_help or {}),
     }
 
 
@@ -117,6 +120,11 @@ async def settings_save(request: Request, ctx: Ctx) -> Response[str]:
         "population": form.get("population"),
         "enabled_methods": form.getlist("enabled_methods"),
         **{k: form.get(k) for k in BOUND_KEYS},
+        "verification_help": {
+            code: form.get(f"verification_help.{code}")
+            for code in SUPPORTED_LOCALES
+            if form.get(f"verification_help.{code}")
+        },
     }
     errors = precheck(form)
     messages = setting_messages()
@@ -168,6 +176,17 @@ async def settings_save(request: Request, ctx: Ctx) -> Response[str]:
             max_length=200,
         )
         errors.update(name_errors)
+        help_errors: dict[str, str] = {}
+        help_text = clean_multiloc(
+            {k: v for k, v in values["verification_help"].items() if k in locales},
+            "verification_help",
+            locales,
+            values["default_locale"],
+            help_errors,
+            required=False,
+            max_length=MAX_HELP_LENGTH,
+        )
+        errors.update(help_errors)
     if errors:
         return _settings_page(request, ctx, values, errors, status=422)
     before = {f: _jsonable(getattr(tenant, f)) for f in SETTINGS_FIELDS}
@@ -182,6 +201,7 @@ async def settings_save(request: Request, ctx: Ctx) -> Response[str]:
     tenant.population = population
     tenant.enabled_methods = [m for m in sorted(installed) if m in values["enabled_methods"]]
     tenant.bounds = bounds
+    tenant.verification_help = help_text
     after = {f: _jsonable(getattr(tenant, f)) for f in SETTINGS_FIELDS}
     audit(ctx.session, ctx.user, "tenant.settings_changed", tenant, data={"before": before, "after": after})
     await ctx.session.flush()

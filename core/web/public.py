@@ -88,4 +88,10 @@ async def theme_css(ctx: Ctx) -> Response[str]:
     return Response(str(body), media_type="text/css", headers={"Cache-Control": "max-age=300"})
 
 
-routes = [home, project_list, project_page, phase_page, theme_css]
+@get("/verification")
+async def verification_help(request: Request, ctx: Ctx) -> Response[str]:
+    """How residents get verified in this municipality: where "only verified residents can do this" leads."""
+    return render(request, "verification.html", help_text=ctx.tenant.verification_help or {})
+
+
+routes = [home, project_list, project_page, phase_page, theme_css, verification_help]

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from core import i18n, multiloc
 from core.context import RequestContext, request_context
 from core.csrf import token_for
+from core.templating import PAGE_LINKS
 from core.web.return_paths import is_same_origin_path, same_origin_path
 from core.web.when import phase_when
 
@@ -77,6 +78,8 @@ def base_context(request: Request) -> dict[str, Any]:
     currency = tenant.currency if tenant is not None else "EUR"
     token = csrf_token(request)
     locale = ctx.locale
+    links = {"url": ctx.url, "sign_in_url": sign_in_url(request)}
+    PAGE_LINKS.set(links)
     return {
         "ctx": ctx,
         "request": request,
@@ -88,7 +91,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="{}">').format(token),
         "url": ctx.url,
         "path": ctx.path,
-        "sign_in_url": sign_in_url(request),
+        "sign_in_url": links["sign_in_url"],
         "language_links": language_links(ctx),
         "is_htmx": is_htmx(request),
         "ml": lambda value: multiloc.render(
