@@ -83,7 +83,7 @@ async def _seed(db: Any, slug: str) -> Seeded:
     return seeded
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test: a rerun starts from an empty board
 def workshop(live: LiveServer) -> Seeded:
     if "workshop" not in live.methods:
         pytest.skip("the workshop plugin is not installed in the browser server")
