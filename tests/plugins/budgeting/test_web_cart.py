@@ -45,12 +45,15 @@ async def test_knapsack_flow_with_htmx_progress_bar_and_no_fit_message(client, f
     review = await client.get(f"{s.ballot_url}/review")
     assert review.status_code == 200
     assert "Option 1" in review.text and "Option 2" in review.text and "Submit my ballot" in review.text
+    assert re.search(r"<tfoot>\s*<tr>\s*<th scope=\"row\">Total</th><td>€70</td>", review.text), "3000 + 4000 cents"
 
     done = await submit(client, s, headers)
     assert done.status_code == 303
     assert done.headers["location"] == f"{s.ballot_url}/ballot"
     confirmation = await client.get(done.headers["location"])
     receipt = re.search(r'<code class="receipt">([0-9a-f]+)</code>', confirmation.text).group(1)
+    assert "tells nobody else who you are" in confirmation.text and "What happens next" in confirmation.text
+    assert f'href="/projects/{s.project.slug}">See the whole project</a>' in confirmation.text
 
     again = await submit(client, s, headers)  # a double click or a retry after a timeout
     assert again.status_code == 303 and again.headers["location"] == done.headers["location"]
