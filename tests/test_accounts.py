@@ -571,3 +571,36 @@ def test_the_common_password_list_is_read_on_first_use_only() -> None:
         "assert len(p.common_passwords()) > 10000"
     )
     subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+async def test_after_confirming_the_optional_questions_are_offered_and_lead_on(
+    client, tenant, factory, inbox: Inbox
+) -> None:
+    """Registration is where the profile questions are first asked: offered, skippable, and then on to the page."""
+    from urllib.parse import quote
+
+    from core.models import ProfileQuestion
+
+    async with factory.db.session(tenant.id, write=True) as session:
+        question = ProfileQuestion(kind="gender", label={"en": "Gender"}, purpose={"en": "Who takes part."})
+        session.add(question)
+    await form_post(client, "/register", {**registration(), "next": "/projects"})
+    confirmed = await client.get(path_of(inbox.link("ada@example.org", "/confirm/")))
+    about = "/en/account/about?next=%2Fprojects"
+    assert f'href="/en/login?next={quote(about, safe="")}">Answer the questions</a>' in confirmed.text
+    await form_post(client, "/login", {"email": "ada@example.org", "password": DEFAULT_PASSWORD})
+    page = await client.get("/account/about?next=/projects")
+    assert '<input type="hidden" name="next" value="/projects">' in page.text
+    assert '<a href="/projects">Skip these questions</a>' in page.text
+    saved = await form_post(client, "/account/about", {f"q{question.id}": "woman", "next": "/projects"})
+    assert saved.status_code == 303 and saved.headers["location"] == "/projects"
+    # from the account page (no way onward) it stays and says so; another site is never a way onward
+    assert (await form_post(client, "/account/about", {"next": "//evil.test"})).headers["location"] == (
+        "/account/about?saved=1"
+    )
+
+
+async def test_without_profile_questions_confirming_asks_nothing(client, tenant, inbox: Inbox) -> None:
+    await form_post(client, "/register", registration())
+    confirmed = await client.get(path_of(inbox.link("ada@example.org", "/confirm/")))
+    assert confirmed.status_code == 200 and "Answer the questions" not in confirmed.text

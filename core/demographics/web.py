@@ -23,6 +23,7 @@ from core.web.admin_common import get_or_404, precheck, tenant_row
 from core.web.forms import FormErrors, invalid, multiloc_or_error, read_form
 from core.web.guards import signed_in
 from core.web.render import redirect, render
+from core.web.return_paths import same_origin_path
 
 MAX_QUESTIONS = 12
 SINGLE_KINDS = ("birth_year", "gender", "area")
@@ -70,7 +71,13 @@ async def about_you(request: Request, ctx: Ctx) -> Response[str]:
     assert ctx.user is not None
     answers = await svc.answers_of(ctx.session, ctx.user.id)
     values = {f"q{qid}": value for qid, value in answers.items()}
-    return await _about_page(request, ctx, values=values, saved=request.query_params.get("saved") == "1")
+    return await _about_page(
+        request,
+        ctx,
+        values=values,
+        saved=request.query_params.get("saved") == "1",
+        next=same_origin_path(request.query_params.get("next")),
+    )
 
 
 @post("/account/about", guards=[signed_in])
@@ -90,10 +97,12 @@ async def about_you_save(request: Request, ctx: Ctx) -> Response[str]:
             chosen[q.id] = svc.parse_answer(q, form.get(name), {k for k, _l in options[q.id]}, year)
         except ValueError:
             errors.add(name, _("Choose one of the answers, or leave it empty."))
+    next_path = same_origin_path(form.get("next"))
     if errors:
-        return await _about_page(request, ctx, values=values, errors=errors)
+        return await _about_page(request, ctx, values=values, errors=errors, next=next_path)
     await svc.save_answers(ctx.session, ctx.user.id, chosen)
-    return redirect(request, "/account/about?saved=1")
+    # Asked on the way somewhere (after registering): go on there; from the account page: stay and say it is saved.
+    return redirect(request, next_path or "/account/about?saved=1")
 
 
 # --- back office: questions and reference population ----------------------------------------------------------------

@@ -345,7 +345,13 @@ async def confirm(request: Request, ctx: Ctx, token: FromPath[str]) -> Response[
     user, _token = pair
     await svc.confirm_email(ctx.session, user)
     next_path = safe_next(request.query_params.get("next"))
-    return render(request, "accounts/done.html", kind="confirmed", email=user.email, next=next_path)
+    # Registration is where the municipality's optional profile questions are first offered (always skippable).
+    from core.demographics.service import questions
+
+    asks_about = bool(await questions(ctx.session))
+    return render(
+        request, "accounts/done.html", kind="confirmed", email=user.email, next=next_path, asks_about=asks_about
+    )
 
 
 @post("/confirm/resend", guards=[signed_in])
