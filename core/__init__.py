@@ -6,7 +6,8 @@ A plugin writes ``from core import ...`` and nothing else: never ``core.<submodu
 - Hooks and manifests: ``hookimpl``; ``MethodSpec``, ``ActionSpec``, ``PhasePanel``, ``ExportSpec``,
   ``StatSpec``, ``TranslationDomain``, ``MigrationLineage``, ``PERMISSION_LEVELS``.
 - Method configuration (the msgspec Struct the admin form is generated from): ``MultiLoc`` (a text per language of
-  the municipality) and ``MultiLocLines`` (lines per language) field types; ``ConfigError(lazy_gettext(...),
+  the municipality), ``MultiLocLines`` (lines per language) and ``Money`` (minor units, edited in the currency) field
+  types; ``ConfigError(lazy_gettext(...),
   field=...)`` for a rule across fields raised in ``__post_init__``, shown to the admin in their language.
 - Tables: the declarative ``Base``, ``IdMixin``, ``TenantScoped``, ``TimestampMixin``, the column types ``BigId``,
   ``UTCDateTime`` (aware UTC datetimes) and ``JsonDoc`` (JSON, JSONB on PostgreSQL), ``utcnow``,
@@ -67,7 +68,7 @@ if TYPE_CHECKING:  # the public names and where each lives; read at import time 
     from core import audit, exports, mixing, multiloc, notifications, sanitize, uploads
     from core.api.types import ApiPage, ApiQuery, id_page
     from core.concurrency import ConcurrencyCase, ConcurrencyRequest, participation_cases
-    from core.config_forms import ConfigError, MultiLoc, MultiLocLines
+    from core.config_forms import ConfigError, Money, MultiLoc, MultiLocLines
     from core.context import Ctx, RequestContext
     from core.db.base import Base, BigId, IdMixin, JsonDoc, TenantScoped, TimestampMixin, UTCDateTime, utcnow
     from core.db.lineages import plugin_lineage
@@ -234,6 +235,7 @@ __all__ = [
     "Localised",
     "MethodSpec",
     "MigrationLineage",
+    "Money",
     "MultiLoc",
     "MultiLocLines",
     "Notification",

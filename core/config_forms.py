@@ -25,13 +25,16 @@ becomes the field's hint.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Annotated, Any, Protocol
 
 import msgspec
 from markupsafe import Markup
 
+from core.i18n import currency_digits
 from core.i18n import gettext as _
 
 MAX_TEXT = 2000
@@ -43,6 +46,11 @@ MultiLoc = Annotated[dict[str, str], msgspec.Meta(extra={_MULTILOC: "text"})]
 
 MultiLocLines = Annotated[dict[str, list[str]], msgspec.Meta(extra={_MULTILOC: "lines"})]
 """A list of lines per language (e.g. answer options): ``{locale: [line, ...]}``; use ``= {}`` as default."""
+
+_MONEY = "townhall_money"
+Money = Annotated[int, msgspec.Meta(ge=0, extra={_MONEY: True})]
+"""An amount of the municipality's currency, stored in minor units (cents) like every amount in Townhall; the form
+shows and reads it in the currency ("1250.50"), so an editor never converts to cents."""
 
 
 class ConfigError(ValueError):
@@ -121,17 +129,19 @@ class _Shape:
     description: str | None = None
     supported: bool = True
     multiloc: str | None = None  # "text" | "lines" for MultiLoc / MultiLocLines
+    money: bool = False  # Money: minor units stored, the currency shown
 
 
 def _shape(t: Any) -> _Shape:
     title = description = multiloc = None
-    optional = False
+    optional = money = False
     while True:
         if isinstance(t, msgspec.inspect.Metadata):
             extra = t.extra_json_schema or {}
             title = title or extra.get("title")
             description = description or extra.get("description")
             multiloc = multiloc or (t.extra or {}).get(_MULTILOC)
+            money = money or bool((t.extra or {}).get(_MONEY))
             t = t.type
             continue
         if isinstance(t, msgspec.inspect.UnionType):
@@ -161,7 +171,7 @@ def _shape(t: Any) -> _Shape:
         supported = _choice_values(t.item_type) is not None or isinstance(
             t.item_type, (msgspec.inspect.StrType, msgspec.inspect.IntType)
         )
-    return _Shape(t, optional, title, description, supported)
+    return _Shape(t, optional, title, description, supported, money=money and isinstance(t, msgspec.inspect.IntType))
 
 
 def _choice_values(t: Any) -> list[Any] | None:
@@ -226,16 +236,24 @@ def config_fields(
     labels: dict[str, Any] | None = None,
     prefix: str = "config",
     locales: Sequence[str] = (),
+    currency: str | None = None,
 ) -> list[ConfigField]:
     """The form controls for ``struct_type``, filled with ``value`` (a Struct instance or its builtins dict).
 
-    ``locales`` are the municipality's languages, for ``MultiLoc``/``MultiLocLines`` fields.
+    ``locales`` are the municipality's languages, for ``MultiLoc``/``MultiLocLines`` fields; ``currency`` its
+    currency, for ``Money`` fields (without it they show minor units).
     """
-    return _fields(_struct_info(struct_type), _builtin_value(value), labels or {}, prefix, "", list(locales))
+    return _fields(_struct_info(struct_type), _builtin_value(value), labels or {}, prefix, "", list(locales), currency)
 
 
 def _fields(
-    info: Any, values: dict[str, Any], labels: dict[str, Any], prefix: str, base: str, locales: list[str]
+    info: Any,
+    values: dict[str, Any],
+    labels: dict[str, Any],
+    prefix: str,
+    base: str,
+    locales: list[str],
+    currency: str | None = None,
 ) -> list[ConfigField]:
     out: list[ConfigField] = []
     for f in info.fields:
@@ -262,7 +280,7 @@ def _fields(
             kind = "multiloc_lines" if shape.multiloc == "lines" else "multiloc"
             out.append(ConfigField(kind=kind, value=shown, locales=locales, max_length=MAX_TEXT, **common))
         elif isinstance(t, msgspec.inspect.StructType):
-            children = _fields(t, _builtin_value(current), labels, prefix, path + ".", locales)
+            children = _fields(t, _builtin_value(current), labels, prefix, path + ".", locales, currency)
             out.append(ConfigField(kind="fieldset", children=children, **common))
         elif isinstance(t, msgspec.inspect.BoolType) and not shape.optional:
             out.append(ConfigField(kind="checkbox", value=bool(current), **common))
@@ -270,6 +288,16 @@ def _fields(
             options = [("", "—"), ("true", _("Yes")), ("false", _("No"))]
             shown = "" if current is None else ("true" if current else "false")
             out.append(ConfigField(kind="select", value=shown, options=options, **common))
+        elif shape.money and currency:
+            unit = Decimal(1).scaleb(-currency_digits(currency))
+            low, high = _bounds(t)
+            hint = _(
+                "An amount in %(currency)s, such as %(example)s.", currency=currency, example=_money_text(125050, unit)
+            )
+            common["hint"] = f"{common['hint']} {hint}" if common["hint"] else hint
+            shown = "" if current is None else _money_text(current, unit)
+            minimum = None if low is None else Decimal(low) * unit
+            out.append(ConfigField(kind="number", value=shown, minimum=minimum, step=str(unit), **common))
         elif isinstance(t, (msgspec.inspect.IntType, msgspec.inspect.FloatType)):
             low, high = _bounds(t)
             step = "1" if isinstance(t, msgspec.inspect.IntType) else "any"
@@ -304,6 +332,7 @@ def parse_config(
     labels: dict[str, Any] | None = None,
     prefix: str = "config",
     locales: Sequence[str] = (),
+    currency: str | None = None,
 ) -> tuple[Any, dict[str, str]]:
     """Read the generated form back into ``struct_type``: ``(instance, {})`` or ``(None, {field name: message})``.
 
@@ -312,7 +341,7 @@ def parse_config(
     """
     info = _struct_info(struct_type)
     errors: dict[str, str] = {}
-    data = _parse(info, form, _builtin_value(current), labels or {}, prefix, "", errors, list(locales))
+    data = _parse(info, form, _builtin_value(current), labels or {}, prefix, "", errors, list(locales), currency)
     if errors:
         return None, errors
     try:
@@ -349,6 +378,7 @@ def _parse(
     base: str,
     errors: dict[str, str],
     locales: list[str],
+    currency: str | None = None,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for f in info.fields:
@@ -365,7 +395,9 @@ def _parse(
             data[key] = _parse_multiloc(shape.multiloc == "lines", form, name, locales, errors)
             continue
         if isinstance(t, msgspec.inspect.StructType):
-            data[key] = _parse(t, form, _builtin_value(values.get(key)), labels, prefix, path + ".", errors, locales)
+            data[key] = _parse(
+                t, form, _builtin_value(values.get(key)), labels, prefix, path + ".", errors, locales, currency
+            )
             continue
         if isinstance(t, msgspec.inspect.ListType):
             parsed_list = _parse_list(t, form, name, errors)
@@ -384,10 +416,34 @@ def _parse(
             else:
                 errors[name] = _("This field is required.")
             continue
-        ok, parsed = _parse_scalar(t, raw, name, errors)
+        if shape.money and currency:
+            ok, parsed = _parse_money(t, raw, currency, name, errors)
+        else:
+            ok, parsed = _parse_scalar(t, raw, name, errors)
         if ok:
             data[key] = parsed
     return data
+
+
+def _money_text(minor: int, unit: Decimal) -> str:
+    """Minor units as the plain decimal a number input takes ("1250.50"), whatever the reader's locale."""
+    return str((Decimal(int(minor)) * unit).quantize(unit))
+
+
+_MONEY_TEXT = re.compile(r"^\d{1,15}([.,]\d+)?$")
+
+
+def _parse_money(t: Any, raw: str, currency: str, name: str, errors: dict[str, str]) -> tuple[bool, Any]:
+    """ "1250", "1250.50" or "1250,50" in the currency → minor units; more decimals than the currency has is refused
+    (a cent cannot be split), as is any other text."""
+    digits = currency_digits(currency)
+    text = raw.replace(" ", "").replace("\u00a0", "")
+    amount = Decimal(text.replace(",", ".")) if _MONEY_TEXT.match(text) else None
+    if amount is None or -amount.as_tuple().exponent > digits:  # type: ignore[operator]
+        example = _money_text(125050, Decimal(1).scaleb(-digits))
+        errors[name] = _("Enter an amount such as %(example)s.", example=example)
+        return False, None
+    return _check_bounds(t, int(amount.scaleb(digits)), name, errors)
 
 
 def _parse_scalar(t: Any, raw: str, name: str, errors: dict[str, str]) -> tuple[bool, Any]:

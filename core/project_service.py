@@ -473,6 +473,7 @@ async def save_phase(
                 current=decode_config(spec, current_config),
                 labels=spec.config_labels,
                 locales=list(tenant.locales),
+                currency=tenant.currency,
             )
             errors.update(config_errors)
             if parsed is not None:

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 from msgspec import Meta
 
-from core import ConfigError, MultiLoc, MultiLocLines
+from core import ConfigError, Money, MultiLoc, MultiLocLines
 from core.config_forms import config_fields, label_paths, parse_config, to_stored
 from core.i18n import activate, lazy_gettext
 from core.web.forms import Form
@@ -438,3 +438,28 @@ def test_labels_of_nested_fields_are_valid_in_the_form_and_in_the_conformance_ch
     assert by_path(config_fields(Everything, labels=LABELS), "limits.per_person").label == "Per person"
     assert check_config(spec({"limits.nope": "No"})) == ["config_labels names an unknown field 'limits.nope'"]
     assert check_config(spec({"nope:1": "No"})) == ["config_labels names an unknown field 'nope:1'"]
+
+
+# --- money: minor units stored, the currency edited -----------------------------------------------------------------
+
+
+class Prices(msgspec.Struct, kw_only=True):
+    floor: Money = 0
+    ceiling: Money | None = None
+
+
+def test_money_is_shown_in_the_currency_and_read_back_in_minor_units() -> None:
+    [floor, ceiling] = config_fields(Prices, Prices(floor=123450), currency="EUR")
+    assert (floor.kind, floor.value, floor.step, floor.minimum) == ("number", "1234.50", "0.01", 0)
+    assert "An amount in EUR" in floor.hint and ceiling.value == "" and ceiling.optional
+    for raw, minor in (("1234.5", 123450), ("1234,50", 123450), ("1 234", 123400), ("0", 0)):
+        parsed, errors = parse_config(Prices, Form([("config.floor", raw)]), currency="EUR")
+        assert errors == {} and parsed.floor == minor, raw
+    for raw in ("12.345", "-1", "1e3", "12,34,5", "€12"):
+        parsed, errors = parse_config(Prices, Form([("config.floor", raw)]), currency="EUR")
+        assert parsed is None and errors["config.floor"] == "Enter an amount such as 1250.50.", raw
+    # a currency without cents takes whole amounts only; without a currency the field is plain minor units
+    parsed, errors = parse_config(Prices, Form([("config.floor", "1250")]), currency="JPY")
+    assert parsed.floor == 1250 and config_fields(Prices, parsed, currency="JPY")[0].step == "1"
+    assert parse_config(Prices, Form([("config.floor", "1250.5")]), currency="JPY")[0] is None
+    assert config_fields(Prices, Prices(floor=123450))[0].value == "123450"

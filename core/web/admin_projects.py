@@ -236,8 +236,10 @@ async def method_fields_context(
     actions = []
     if spec is not None:
         current = decode_config(spec, config_source)
-        locales = list((await tenant_row(ctx)).locales)
-        fields = config_fields(spec.config, current, labels=spec.config_labels, locales=locales)
+        tenant = await tenant_row(ctx)
+        fields = config_fields(
+            spec.config, current, labels=spec.config_labels, locales=list(tenant.locales), currency=tenant.currency
+        )
         if form is not None and form.get("config_for") == method:
             _refill(fields, form)
         for action in spec.actions:

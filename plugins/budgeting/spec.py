@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from core import CHOOSING, SUBMITTING, ActionSpec, PhaseState, lazy_gettext, phase_state
+from core import CHOOSING, SUBMITTING, ActionSpec, Money, PhaseState, lazy_gettext, phase_state
 
 BallotType = Literal["knapsack", "approval", "cumulative", "choose-one", "ranked"]
 BALLOT_TYPES: tuple[str, ...] = ("knapsack", "approval", "cumulative", "choose-one", "ranked")
@@ -22,7 +22,7 @@ class BudgetingConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=False)
 
     ballot_type: BallotType = "knapsack"
     min_spend_percent: int = 0
-    min_spend_amount: int = 0
+    min_spend_amount: Money = 0
     min_choices: int = 0
     max_choices: int = 0
     points: int = 10
@@ -49,7 +49,7 @@ class BudgetingConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=False)
 CONFIG_LABELS = {
     "ballot_type": lazy_gettext("Ballot type"),
     "min_spend_percent": lazy_gettext("Minimum spend (percent of the budget, knapsack ballots)"),
-    "min_spend_amount": lazy_gettext("Minimum spend (amount in minor units, knapsack ballots)"),
+    "min_spend_amount": lazy_gettext("Minimum spend (amount, knapsack ballots)"),
     "min_choices": lazy_gettext("Fewest options a ballot must choose (approval ballots)"),
     "max_choices": lazy_gettext("Most options a ballot may choose (approval ballots, 0 = no limit)"),
     "points": lazy_gettext("Points each voter spreads (cumulative ballots)"),
@@ -60,12 +60,15 @@ CONFIG_LABELS = {
 }
 
 BALLOT_TYPE_LABELS = {
-    "knapsack": lazy_gettext("Knapsack: choose options within the budget"),
+    "knapsack": lazy_gettext("Within the budget: choose options until the money is spent"),
     "approval": lazy_gettext("Approval: choose the options you support"),
     "cumulative": lazy_gettext("Cumulative: spread your points"),
     "choose-one": lazy_gettext("Choose one option"),
     "ranked": lazy_gettext("Ranked: order your favourite options"),
 }
+
+# The phase settings' select shows each ballot type in words (core.config_forms: "<field>:<value>" labels).
+CONFIG_LABELS.update({f"ballot_type:{key}": label for key, label in BALLOT_TYPE_LABELS.items()})
 
 SOURCE_LABELS = {
     "online": lazy_gettext("Online"),

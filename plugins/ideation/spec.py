@@ -111,6 +111,13 @@ METHOD = MethodSpec(
     render_phase=_render_phase,
     icon="💡",
     actions=ACTIONS,
-    config_labels=CONFIG_LABELS,
+    # The choices of the two selects in words, not their stored keys.
+    config_labels={
+        **CONFIG_LABELS,
+        "presentation:cards": lazy_gettext("Cards"),
+        "presentation:list": lazy_gettext("List"),
+        "presentation:map": lazy_gettext("Map"),
+        **{f"default_sort:{key}": label for key, label in SORTS.items()},
+    },
     public_events={"ideation.idea_posted": lazy_gettext("A new idea was posted")},
 )

@@ -78,5 +78,3 @@ def most_similar(
             scored.append((ident, text, score))
     scored.sort(key=lambda item: (-item[2], item[0]))
     return scored[:limit]
-
-

@@ -120,3 +120,15 @@ async def test_configuration_is_locked_after_the_first_ballot(client, app, facto
         assert budget.amount == 15000 and budget.rule == "greedy"
         assert (await session.get(Option, s.options[0].id)).cost == 3000
     assert "can no longer change" in (await client.get(f"{s.base}/manage")).text
+
+
+async def test_the_phase_settings_speak_in_words_and_money(client, factory, tenant) -> None:
+    """Ballot types by name, not by key; the minimum spend in the currency, never in cents."""
+    project = await factory.project(tenant)
+    phase = await factory.phase(project, "budgeting", config={"min_spend_amount": 25000})
+    await factory.login(client, await factory.user(tenant, role="admin"))
+    page = (await client.get(f"/admin/projects/{project.id}/phases/{phase.id}")).text
+    knapsack = "Within the budget: choose options until the money is spent"
+    assert f'<option value="knapsack" selected>{knapsack}</option>' in page
+    assert 'value="250.00"' in page and "An amount in EUR, such as 1250.50." in page
+    assert "minor units" not in page
