@@ -96,6 +96,12 @@ class MethodSpec:
     # data) adds the method's details to a line.
     change_labels: dict[str, Any] = field(default_factory=dict)
     change_detail_template: str | None = None
+    # Where staff set up what the phase runs on (budgets and options, questions, sessions...), with ``{phase_id}``:
+    # the back office links it next to each phase of this method ("Set up"), so an editor finds it without a manual.
+    manage_path: str | None = None
+
+    def manage_url(self, phase_id: int) -> str | None:
+        return self.manage_path.format(phase_id=phase_id) if self.manage_path else None
 
 
 @dataclass(frozen=True)

@@ -231,3 +231,19 @@ async def test_an_admin_writes_how_verification_works_in_every_language(client, 
     english = (await client.get("/verification")).text
     assert "Bring your passport to the desk.\nWe are open on Mondays." in english and "Sign in</a>" in english
     assert "Breng je paspoort mee naar de balie." in (await client.get("/nl/verification")).text
+
+
+async def test_every_methods_setup_link_opens_for_staff(app, client, factory, tenant) -> None:
+    """The back office's "Set up" link next to a phase (MethodSpec.manage_path) leads to a page, for every method."""
+    registry = app.state.townhall.registry
+    project = await factory.project(tenant)
+    await factory.login(client, await factory.user(tenant, role="admin"))
+    linked = []
+    for key, spec in sorted(registry.methods.items()):
+        if spec.manage_path is None:
+            continue
+        phase = await factory.phase(project, key, state="upcoming")
+        response = await client.get(spec.manage_url(phase.id))
+        assert response.status_code == 200, (key, response.status_code)
+        linked.append(key)
+    assert {"budgeting", "survey", "referendum", "workshop", "ideation"} <= set(linked)

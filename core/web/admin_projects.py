@@ -303,6 +303,7 @@ async def _phase_page(
         default_locale=tenant.default_locale,
         methods=methods,
         method_missing=phase is not None and ctx.app.registry.method(phase.method) is None,
+        registry=ctx.app.registry,
         timezone=tenant.timezone,
         **(await method_fields_context(ctx, method, phase, form)),
     )

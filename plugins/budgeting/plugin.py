@@ -28,6 +28,7 @@ def _spec() -> MethodSpec:
         config_locked=services.config_locked,
         change_labels=CHANGE_LABELS,
         change_detail_template="budgeting/_change.html",
+        manage_path="/p/{phase_id}/budgeting/manage",
     )
 
 

@@ -119,5 +119,6 @@ METHOD = MethodSpec(
         "presentation:map": lazy_gettext("Map"),
         **{f"default_sort:{key}": label for key, label in SORTS.items()},
     },
+    manage_path="/p/{phase_id}/ideation/statuses",  # the statuses and official answers of ideas
     public_events={"ideation.idea_posted": lazy_gettext("A new idea was posted")},
 )

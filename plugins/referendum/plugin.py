@@ -45,6 +45,7 @@ def _spec() -> MethodSpec:
         config_locked=config_locked,
         dates_locked=True,  # a vote's dates are part of its rules: frozen with them
         change_labels=CHANGE_LABELS,
+        manage_path="/p/{phase_id}/referendum/manage",
     )
 
 

@@ -28,6 +28,7 @@ def _spec() -> MethodSpec:
         config_locked=services.config_locked,
         change_labels=CHANGE_LABELS,
         change_detail_template="survey/_change.html",
+        manage_path="/p/{phase_id}/survey/manage",
     )
 
 

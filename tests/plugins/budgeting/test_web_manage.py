@@ -132,3 +132,16 @@ async def test_the_phase_settings_speak_in_words_and_money(client, factory, tena
     assert f'<option value="knapsack" selected>{knapsack}</option>' in page
     assert 'value="250.00"' in page and "An amount in EUR, such as 1250.50." in page
     assert "minor units" not in page
+
+
+async def test_the_back_office_links_each_phase_to_its_setup_and_public_page(client, factory, tenant) -> None:
+    project = await factory.project(tenant, slug="park")
+    phase = await factory.phase(project, "budgeting")
+    await factory.login(client, await factory.user(tenant, role="admin"))
+    project_page = (await client.get(f"/admin/projects/{project.id}")).text
+    assert '<a href="/projects/park">View public page</a>' in project_page
+    assert f'<a href="/p/{phase.id}/budgeting/manage">Set up<span class="visually-hidden">' in project_page
+    assert f'<a href="/projects/park/phases/{phase.id}">View public page<span' in project_page
+    phase_page = (await client.get(f"/admin/projects/{project.id}/phases/{phase.id}")).text
+    assert f'<a href="/p/{phase.id}/budgeting/manage">Set up</a>' in phase_page
+    assert (await client.get(f"/p/{phase.id}/budgeting/manage")).status_code == 200
