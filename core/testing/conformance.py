@@ -455,6 +455,25 @@ class MethodConformance(RateLimitConformance):
                         after = await self._row_counts(app)
                         assert after == before, f"anonymous posts wrote data although {level!r} was required"
 
+    async def test_manage_path_opens_for_staff_and_no_one_else(
+        self, app: Any, client: Any, factory: Any, tenant: Any
+    ) -> None:
+        """``MethodSpec.manage_path`` (the back office's "Set up" link) is a page an administrator can open, in
+        every phase state, and a resident cannot."""
+        spec = self._spec(app)
+        if spec.manage_path is None:
+            return
+        project = await factory.project(tenant)
+        resident, admin = await factory.user(tenant), await factory.user(tenant, role="admin", verified=True)
+        for state in ("upcoming", "active", "ended"):
+            path = spec.manage_url((await factory.phase(project, self.method, state=state)).id)
+            await factory.login(client, admin)
+            assert (await client.get(path)).status_code == 200, (state, path)
+            client.cookies.delete(AUTH_COOKIE)
+            await factory.login(client, resident)
+            assert (await client.get(path)).status_code in (403, 404), (state, path)
+            client.cookies.delete(AUTH_COOKIE)
+
     async def test_routes_refuse_another_tenants_phase(
         self, app: Any, client: Any, factory: Any, tenant: Any, other_tenant: Any, csrf: Any
     ) -> None:

@@ -101,5 +101,5 @@ SPEC = MethodSpec(
     icon="🗣",
     actions=ACTIONS,
     config_labels=CONFIG_LABELS,
-    manage_path="/p/{phase_id}/workshop",  # its sessions, with "New session" for staff
+    manage_path="/p/{phase_id}/workshop/new",  # a new session (the phase page lists the others)
 )
