@@ -248,7 +248,8 @@ async def test_representativeness_of_a_project(client, factory, tenant, csrf) ->
     xlsx = await client.get(f"{base}/export?format=xlsx&phase={phase.id}")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert f"-phase-{phase.id}.xlsx" in xlsx.headers["content-disposition"]
-    assert (await client.get(f"{base}/export?format=pdf")).status_code == 400
+    pdf = await client.get(f"{base}/export?format=pdf")
+    assert pdf.status_code == 400 and "Choose CSV or XLSX." in pdf.text
     assert (await client.get(f"{base}/export?phase=abc")).status_code == 404
 
 

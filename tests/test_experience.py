@@ -247,3 +247,27 @@ async def test_every_methods_setup_link_opens_for_staff(app, client, factory, te
         assert response.status_code == 200, (key, response.status_code)
         linked.append(key)
     assert {"budgeting", "survey", "referendum", "workshop", "ideation"} <= set(linked)
+
+
+async def test_an_editor_publishes_a_draft_with_one_button(client, factory, tenant, csrf) -> None:
+    from core.models import AuditEntry, Project
+
+    draft = await factory.project(tenant, slug="draft-one", status="draft")
+    await factory.login(client, await factory.user(tenant, role="admin"))
+    page = (await client.get(f"/admin/projects/{draft.id}")).text
+    assert "Residents cannot see this project while it is a draft." in page
+    assert "Publish this project</button>" not in page and "Add at least one phase before publishing" in page
+    refused = await client.post(f"/admin/projects/{draft.id}/publish", headers=await csrf(client))
+    assert refused.status_code == 409 and "Add at least one phase" in refused.text
+    await factory.phase(draft, "dummy")
+    page = (await client.get(f"/admin/projects/{draft.id}")).text
+    assert f'action="/admin/projects/{draft.id}/publish"' in page and "Publish this project</button>" in page
+    done = await client.post(f"/admin/projects/{draft.id}/publish", headers=await csrf(client), follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/admin/projects/{draft.id}?saved=1"
+    assert (await factory.reload(Project, draft.id, tenant.id)).status == "published"
+    assert await factory.count(AuditEntry, tenant.id, AuditEntry.action == "project.published") == 1
+    assert "Residents cannot see this project" not in (await client.get(f"/admin/projects/{draft.id}")).text
+    assert (await client.get("/projects/draft-one")).status_code == 200
+    client.cookies.clear()
+    await factory.login(client, await factory.user(tenant))
+    assert (await client.post(f"/admin/projects/{draft.id}/publish", headers=await csrf(client))).status_code == 403

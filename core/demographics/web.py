@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from sqlalchemy import delete, select
 
@@ -20,6 +20,7 @@ from core.models import Area, Phase, ProfileAnswer, ProfileQuestion, Project
 from core.project_service import audit
 from core.projects import is_moderator
 from core.web.admin_common import get_or_404, precheck, tenant_row
+from core.web.errors import UserFacingError
 from core.web.forms import FormErrors, invalid, multiloc_or_error, read_form
 from core.web.guards import signed_in
 from core.web.render import redirect, render
@@ -370,7 +371,7 @@ async def representativeness_export(request: Request, ctx: Ctx, project_id: From
     page does not show is empty here too."""
     fmt = request.query_params.get("format", "csv")
     if fmt not in FORMATS:
-        raise ValidationException(_("Choose CSV or XLSX."))
+        raise UserFacingError(detail=_("Choose CSV or XLSX."), status_code=400)
     report = await _project_report(ctx, project_id, request.query_params.get("phase", ""))
     header, rows = svc.report_table(
         report["reports"], weighted=report["weighting"].result is not None, default_locale=ctx.tenant.default_locale

@@ -18,6 +18,7 @@ from core.phases import phase_state
 from core.project_service import (
     ProjectInput,
     ServiceError,
+    audit,
     default_permissions,
     delete_phase,
     form_multiloc,
@@ -31,6 +32,7 @@ from core.project_service import (
 from core.projects import can_manage, decode_config
 from core.web.admin_common import get_or_404, precheck, tenant_row
 from core.web.admin_retention import apply_retention_days, read_retention_days, retention_input
+from core.web.errors import UserFacingError
 from core.web.forms import Form, FormErrors, read_form
 from core.web.render import redirect, render
 
@@ -194,6 +196,27 @@ async def project_edit(
 async def project_update(request: Request, ctx: Ctx, project_id: FromPath[int]) -> Response[str]:
     project = await get_or_404(ctx.session, Project, project_id)
     return await _save_project(request, ctx, project)
+
+
+@post("/projects/{project_id:int}/publish")
+async def project_publish(request: Request, ctx: Ctx, project_id: FromPath[int]) -> Response[str]:
+    """The editor's one button from draft to public (the status select does the same, with less said about it).
+
+    A project without phases is refused: residents would find a page with nothing to take part in."""
+    form = await read_form(request)
+    errors = precheck(form)
+    if errors:
+        raise UserFacingError(detail=errors["_form"], status_code=400)
+    project = await get_or_404(ctx.session, Project, project_id)
+    if not project.phases:
+        message = _("Add at least one phase before publishing: residents would find nothing to do.")
+        raise UserFacingError(detail=message, status_code=409)
+    if project.status != "published":
+        before = project.status
+        project.status = "published"
+        audit(ctx.session, ctx.user, "project.published", project, data={"before": before})
+        await ctx.session.flush()
+    return redirect(request, f"/admin/projects/{project.id}?saved=1")
 
 
 @get("/media/projects/{name:str}", include_in_schema=False)
@@ -429,6 +452,7 @@ routes = [
     project_create,
     project_edit,
     project_update,
+    project_publish,
     phase_new,
     phase_edit,
     phase_create,
