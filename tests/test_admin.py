@@ -209,6 +209,7 @@ POST_PATHS = [
     "/admin/topics/{topic}/delete",
     "/admin/projects/new",
     "/admin/projects/{project}",
+    "/admin/projects/{project}/publish",
     "/admin/projects/{project}/phases/new",
     "/admin/projects/{project}/phases/{phase}",
     "/admin/projects/{project}/phases/{phase}/delete",
