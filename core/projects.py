@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core import permissions
 from core.context import RequestContext
-from core.models import Phase, Project, ProjectModerator, User
+from core.models import Phase, Project, ProjectArea, ProjectModerator, ProjectTopic, User
 from core.phases import PhaseState, current_phase, phase_state
 from core.specs import MethodSpec
 
@@ -23,10 +23,30 @@ def can_manage(user: User | None) -> bool:
     return user is not None and user.role == "admin"
 
 
-async def visible_projects(ctx: RequestContext, *, include_drafts: bool = False) -> list[Project]:
+def filter_projects(stmt: Any, *, area: int | None = None, topic: int | None = None, method: str | None = None) -> Any:
+    """The one definition of the projects filters (the projects page and the JSON API): in an area, on a topic,
+    with a phase of a method."""
+    if area is not None:
+        stmt = stmt.where(Project.id.in_(select(ProjectArea.project_id).where(ProjectArea.area_id == area)))
+    if topic is not None:
+        stmt = stmt.where(Project.id.in_(select(ProjectTopic.project_id).where(ProjectTopic.topic_id == topic)))
+    if method:
+        stmt = stmt.where(Project.id.in_(select(Phase.project_id).where(Phase.method == method)))
+    return stmt
+
+
+async def visible_projects(
+    ctx: RequestContext,
+    *,
+    include_drafts: bool = False,
+    area: int | None = None,
+    topic: int | None = None,
+    method: str | None = None,
+) -> list[Project]:
     stmt = select(Project).order_by(Project.created_at.desc(), Project.id.desc())
     if not (include_drafts and can_manage(ctx.user)):
         stmt = stmt.where(Project.status == "published")
+    stmt = filter_projects(stmt, area=area, topic=topic, method=method)
     return list((await ctx.session.scalars(stmt)).all())
 
 

@@ -271,3 +271,63 @@ async def test_an_editor_publishes_a_draft_with_one_button(client, factory, tena
     client.cookies.clear()
     await factory.login(client, await factory.user(tenant))
     assert (await client.post(f"/admin/projects/{draft.id}/publish", headers=await csrf(client))).status_code == 403
+
+
+async def test_the_projects_page_filters_by_area_topic_method_state_and_words(client, factory, tenant) -> None:
+    from core.models import Area, ProjectArea, ProjectTopic, Topic
+
+    async with factory.db.session(tenant.id, write=True) as session:
+        north, parks = Area(name={"en": "North"}), Topic(name={"en": "Parks"})
+        session.add_all([north, parks])
+    trees = await factory.project(tenant, slug="trees", title={"en": "Trees on the quay", "nl": "Bomen op de kade"})
+    await factory.phase(trees, "dummy")
+    bikes = await factory.project(tenant, slug="bikes", title={"en": "Bike lanes"})
+    await factory.phase(bikes, "dummy", state="ended")
+    await factory.project(tenant, slug="hidden", title={"en": "Trees draft"}, status="draft")
+    async with factory.db.session(tenant.id, write=True) as session:
+        session.add_all(
+            [ProjectArea(project_id=trees.id, area_id=north.id), ProjectTopic(project_id=bikes.id, topic_id=parks.id)]
+        )
+
+    async def slugs(query: str) -> set[str]:
+        page = await client.get(f"/projects{query}")
+        assert page.status_code == 200
+        return {s for s in ("trees", "bikes", "hidden") if f'href="/projects/{s}"' in page.text}
+
+    assert await slugs("") == {"trees", "bikes"}
+    assert await slugs(f"?area={north.id}") == {"trees"}
+    assert await slugs(f"?topic={parks.id}") == {"bikes"}
+    assert await slugs("?state=open") == {"trees"} and await slugs("?state=ended") == {"bikes"}
+    assert await slugs("?q=quay") == {"trees"} and await slugs("?q=KADE") == {"trees"}, "any language's title"
+    assert await slugs("?q=trees") == {"trees"}, "never a draft"
+    assert await slugs("?method=dummy&state=upcoming") == set()
+    for junk in ("?area=abc", "?topic=-1", "?method=nope", "?state=x", "?q=" + "x" * 5000, "?area=" + "9" * 40):
+        assert await slugs(junk) == {"trees", "bikes"} or junk.startswith("?q="), junk
+    empty = (await client.get("/projects?q=nothing+like+this")).text
+    assert "No project matches these filters." in empty and '<a href="/projects">Show all projects</a>' in empty
+    assert "<h2><a" in empty or "0 projects" in empty
+
+
+async def test_home_shows_what_closes_soon_what_comes_and_what_ended(client, factory, tenant) -> None:
+    from datetime import timedelta
+
+    from core.db.base import utcnow
+
+    now = utcnow()
+    closing = await factory.project(tenant, slug="closing", title={"en": "Closing project"})
+    await factory.phase(
+        closing, "dummy", title={"en": "Last call"}, starts_at=now - timedelta(days=3), ends_at=now + timedelta(days=2)
+    )
+    later = await factory.project(tenant, slug="later", title={"en": "Later project"})
+    await factory.phase(
+        later, "dummy", title={"en": "Far off"}, starts_at=now + timedelta(days=10), ends_at=now + timedelta(days=20)
+    )
+    done = await factory.project(tenant, slug="done", title={"en": "Done project"})
+    await factory.phase(done, "dummy", state="ended")
+    home = (await client.get("/")).text
+    strip = home[home.index('class="ends-soon"') : home.index("</section>", home.index('class="ends-soon"'))]
+    assert "Closing project" in strip and "Last call" in strip and "Ends in 2 days" in strip and "Later" not in strip
+    order = [home.index(h) for h in ("Open for participation", "Coming up", "Past projects")]
+    assert order == sorted(order)
+    assert home.index("Later project") > order[1] and home.index("Done project") > order[2]
+    assert "Opens in 10 days" in home

@@ -29,6 +29,7 @@ from core.models import Area, Phase, Project, ProjectArea, ProjectTopic, Topic
 from core.multiloc import pick
 from core.permissions import action_rule
 from core.phases import phase_state
+from core.projects import filter_projects
 
 PREFIX = "/api/v1"
 
@@ -195,12 +196,7 @@ async def list_projects(
     after = _cursor(cursor)
     if after is not None:
         stmt = stmt.where(Project.id < after)
-    if area is not None:
-        stmt = stmt.where(Project.id.in_(select(ProjectArea.project_id).where(ProjectArea.area_id == area)))
-    if topic is not None:
-        stmt = stmt.where(Project.id.in_(select(ProjectTopic.project_id).where(ProjectTopic.topic_id == topic)))
-    if method:
-        stmt = stmt.where(Project.id.in_(select(Phase.project_id).where(Phase.method == method)))
+    stmt = filter_projects(stmt, area=area, topic=topic, method=method)
     projects = list((await ctx.session.scalars(stmt)).all())
     more = len(projects) > limit
     projects = projects[:limit]

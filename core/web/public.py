@@ -2,38 +2,111 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from markupsafe import Markup
+from sqlalchemy import select
 
+from core import multiloc
 from core.context import Ctx, RequestContext
+from core.db.base import utcnow
+from core.models import Area, Project, Topic
 from core.phases import PhaseState
 from core.projects import active_phase, phase_context, project_by_slug, timeline, visible_projects
 from core.web.render import render, render_html
 
+ENDS_SOON = timedelta(days=7)
+
 
 @get("/")
 async def home(request: Request, ctx: Ctx) -> Response[str]:
+    """Open projects as rich cards, the phases closing within a week as a strip above them, then what is coming
+    and what has ended."""
     projects = await visible_projects(ctx)
-    current = [p for p in projects if active_phase(p) is not None]
-    others = [p for p in projects if active_phase(p) is None and p.status == "published"]
+    by_state: dict[str, list[Project]] = {state: [] for state in PROJECT_STATES}
+    for project in projects:
+        by_state[project_state(project)].append(project)
+    soon = utcnow() + ENDS_SOON
+    ending = [(p, phase) for p in by_state["open"] if (phase := active_phase(p)) is not None and phase.ends_at <= soon]
+    ending.sort(key=lambda pair: pair[1].ends_at)
     return render(
         request,
         "home.html",
-        current=current,
-        others=others,
+        current=by_state["open"],
+        upcoming=by_state["upcoming"],
+        past=by_state["ended"],
+        ending=ending,
         active_phase=active_phase,
         method_spec=ctx.app.registry.method,
     )
 
 
+PROJECT_STATES = ("open", "upcoming", "ended")
+MAX_SEARCH = 100
+
+
+def _chosen_id(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 19 else None
+
+
+def project_state(project: Project) -> str:
+    """What the projects page filters on: open now (a phase is), upcoming (one will be, or none is planned yet),
+    else ended."""
+    states = {state for _phase, state in timeline(project)}
+    if PhaseState.ACTIVE in states:
+        return "open"
+    return "upcoming" if PhaseState.UPCOMING in states or not states else "ended"
+
+
 @get("/projects")
 async def project_list(request: Request, ctx: Ctx) -> Response[str]:
-    projects = await visible_projects(ctx)
+    """Every published project, filtered by area, topic, method, state and words of the title or description.
+
+    A filter value that is not one of the offered choices is ignored (the page shows every project for it)."""
+    params = request.query_params
+    registry = ctx.app.registry
+    chosen = {
+        "area": _chosen_id(params.get("area")),
+        "topic": _chosen_id(params.get("topic")),
+        "method": params.get("method") if params.get("method") in registry.methods else None,
+        "state": params.get("state") if params.get("state") in PROJECT_STATES else None,
+        "q": (params.get("q") or "").strip()[:MAX_SEARCH],
+    }
+    projects = await visible_projects(ctx, area=chosen["area"], topic=chosen["topic"], method=chosen["method"])
+    if chosen["state"]:
+        projects = [p for p in projects if project_state(p) == chosen["state"]]
+    if chosen["q"]:
+        words = chosen["q"].casefold().split()
+        default = ctx.tenant.default_locale
+        projects = [p for p in projects if all(w in _searchable(p, ctx.locale, default) for w in words)]
+    areas = (await ctx.session.scalars(select(Area).order_by(Area.position, Area.id))).all()
+    topics = (await ctx.session.scalars(select(Topic).order_by(Topic.position, Topic.id))).all()
     return render(
-        request, "projects.html", projects=projects, active_phase=active_phase, method_spec=ctx.app.registry.method
+        request,
+        "projects.html",
+        projects=projects,
+        active_phase=active_phase,
+        method_spec=registry.method,
+        chosen=chosen,
+        filtered=any(chosen.values()),
+        areas=areas,
+        topics=topics,
+        methods=sorted(registry.methods.values(), key=lambda spec: str(spec.label)),
     )
+
+
+def _searchable(project: Project, locale: str, default: str) -> str:
+    """The project's title and description as the reader sees them, plus every language's title (a resident may
+    search in the language the project was written in)."""
+    texts = [
+        multiloc.pick(project.title, locale, default).text,
+        multiloc.pick(project.description, locale, default).text,
+    ]
+    texts += list((project.title or {}).values())
+    return " ".join(texts).casefold()
 
 
 def phase_cards(request: Request, ctx: RequestContext, project: object) -> list[dict]:
