@@ -34,6 +34,7 @@ from typing import Annotated, Any, Protocol
 import msgspec
 from markupsafe import Markup
 
+from core import multiloc
 from core.i18n import currency_digits
 from core.i18n import gettext as _
 
@@ -98,10 +99,15 @@ class ConfigField:
     def multiline(self) -> bool:
         return self.kind == "multiloc_lines"
 
+    @property
+    def control_keys(self) -> list[str]:
+        """The keys of a multilingual control's value: each locale, and for a text each locale's easy-read variant."""
+        return multiloc.content_keys(self.locales) if self.kind == "multiloc" else list(self.locales)
+
     def control_names(self) -> list[str]:
         """The form field names this control submits (a multilingual field submits one per locale)."""
         if self.kind.startswith("multiloc"):
-            return [f"{self.name}.{code}" for code in self.locales]
+            return [f"{self.name}.{code}" for code in self.control_keys]
         return [self.name]
 
     @property
@@ -277,6 +283,11 @@ def _fields(
                 shown = {code: "\n".join(str(line) for line in texts.get(code) or []) for code in locales}
             else:
                 shown = {code: str(texts.get(code) or "") for code in locales}
+                shown |= {
+                    key: str(texts[key])
+                    for key in multiloc.content_keys(locales)
+                    if key not in shown and texts.get(key)
+                }
             kind = "multiloc_lines" if shape.multiloc == "lines" else "multiloc"
             out.append(ConfigField(kind=kind, value=shown, locales=locales, max_length=MAX_TEXT, **common))
         elif isinstance(t, msgspec.inspect.StructType):
@@ -561,7 +572,7 @@ def _read_lines(form: FormLike, name: str, errors: dict[str, str]) -> list[str] 
 def _parse_multiloc(lines: bool, form: FormLike, name: str, locales: list[str], errors: dict[str, str]) -> dict:
     """``{locale: text}`` (or ``{locale: [line, ...]}``) for the tenant's locales only; blank languages left out."""
     out: dict[str, Any] = {}
-    for code in locales:
+    for code in locales if lines else multiloc.content_keys(locales):
         field_name = f"{name}.{code}"
         if lines:
             found = _read_lines(form, field_name, errors)

@@ -200,6 +200,9 @@ async def _seed_timeline_project(app: AppState, session: Any, tenant: Tenant, me
         description={
             "en": "From ideas to a budget vote: help us plan the new riverside park.",
             "nl": "Van ideeën tot budgetstemming: help ons het nieuwe rivierpark plannen.",
+            # easy read (core/multiloc.py): short sentences, everyday words
+            "en-x-easy": "There will be a new park by the river. First you send ideas. Then you vote on what we build.",
+            "nl-x-easy": "Er komt een nieuw park bij de rivier. Eerst stuurt u ideeën. Dan stemt u over wat we bouwen.",
         },
         status="published",
     )

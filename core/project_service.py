@@ -575,4 +575,5 @@ async def delete_phase(session: AsyncSession, actor: User, registry: Any, phase:
 
 
 def form_multiloc(form: FormLike, name: str, tenant: Tenant) -> dict[str, str]:
-    return {code: form.get(f"{name}.{code}") for code in tenant.locales if form.get(f"{name}.{code}")}
+    keys = multiloc.content_keys(list(tenant.locales))
+    return {code: form.get(f"{name}.{code}") for code in keys if form.get(f"{name}.{code}")}

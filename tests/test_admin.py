@@ -1003,7 +1003,7 @@ async def test_a_multilingual_setting_is_edited_in_each_language_of_the_municipa
     phase = await factory.phase(project, "dummyvote", config={"welcome": {"nl": "Welkom"}})
     page = await admin_client.get(f"/admin/projects/{project.id}/phases/{phase.id}")
     assert '<label for="config.welcome.ar" lang="ar">العربية</label>' in page.text
-    assert 'name="config.welcome.nl" type="text" lang="nl" value="Welkom"' in page.text
+    assert 'name="config.welcome.nl" type="text" lang="nl" dir="auto" value="Welkom"' in page.text
     fields = {
         "config_for": "dummyvote",
         "config.max_items": "3",

@@ -314,7 +314,12 @@ def test_multilingual_fields_get_one_control_per_language_of_the_municipality() 
     intro, options = by_path(fields, "intro"), by_path(fields, "options")
     assert (intro.kind, intro.locales, intro.value) == ("multiloc", ["nl", "en"], {"nl": "Hallo", "en": "Hello"})
     assert intro.hint == "Shown above the form" and intro.label == "Intro"
-    assert intro.control_names() == ["config.intro.nl", "config.intro.en"]
+    assert intro.control_names() == [
+        "config.intro.nl",
+        "config.intro.en",
+        "config.intro.nl-x-easy",  # each language's easy-read variant (core/multiloc.py)
+        "config.intro.en-x-easy",
+    ]
     assert (options.kind, options.label, options.multiline) == ("multiloc_lines", "Answers", True)
     assert options.value == {"nl": "Ja\nNee", "en": ""}
 
@@ -373,7 +378,7 @@ def test_the_generated_form_labels_each_language_by_its_name() -> None:
     html = template.render(fields=fields, errors=errors)
     assert '<label for="config.intro.nl" lang="nl">Nederlands</label>' in html
     assert '<label for="config.intro.ar" lang="ar">العربية</label>' in html
-    assert 'name="config.intro.ar" type="text" lang="ar" value="مرحبا"' in html
+    assert 'name="config.intro.ar" type="text" lang="ar" dir="auto" value="مرحبا"' in html
     assert '<textarea id="config.options.nl" name="config.options.nl"' in html
     assert '<p class="hint" id="config.intro-hint">Shown above the form</p>' in html
     assert "Too long" in html

@@ -294,7 +294,7 @@ def _refill(fields: list[Any], form: Form) -> None:
         elif f.kind == "checkboxes":
             f.value = form.getlist(f.name)
         elif f.kind in ("multiloc", "multiloc_lines"):
-            f.value = {code: form.get(f"{f.name}.{code}") for code in f.locales}
+            f.value = {code: form.get(f"{f.name}.{code}") for code in f.control_keys}
         else:
             f.value = form.get(f.name)
 

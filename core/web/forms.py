@@ -58,7 +58,9 @@ class Form:
         return value if -INT64 <= value <= INT64 else None
 
     def multiloc(self, name: str, locales: list[str]) -> dict[str, str]:
-        return {code: self.get(f"{name}.{code}") for code in locales if self.get(f"{name}.{code}")}
+        """``{key: text}`` for each locale and each locale's easy-read variant that was filled in."""
+        keys = multiloc.content_keys(locales)
+        return {code: self.get(f"{name}.{code}") for code in keys if self.get(f"{name}.{code}")}
 
     def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in self._items if isinstance(v, str)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from litestar import Request, Response, get
+from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from markupsafe import Markup
@@ -16,7 +16,9 @@ from core.db.base import utcnow
 from core.models import Area, Project, Topic
 from core.phases import PhaseState
 from core.projects import active_phase, phase_context, project_by_slug, timeline, visible_projects
-from core.web.render import render, render_html
+from core.web.forms import read_form
+from core.web.render import EASY_READ_COOKIE, redirect, render, render_html
+from core.web.return_paths import same_origin_path
 
 ENDS_SOON = timedelta(days=7)
 
@@ -167,4 +169,27 @@ async def verification_help(request: Request, ctx: Ctx) -> Response[str]:
     return render(request, "verification.html", help_text=ctx.tenant.verification_help or {})
 
 
-routes = [home, project_list, project_page, phase_page, theme_css, verification_help]
+EASY_READ_REMEMBERED = 365 * 24 * 3600
+
+
+@post("/preferences/easy-read")
+async def easy_read_preference(request: Request) -> Response[str]:
+    """Easy read on or off for this browser, then back to the page it was chosen on.
+
+    A cookie, not an account setting: it is a reading preference that a resident who is not signed in needs as
+    much as one who is, and it stores nothing on the server (so there is nothing to rate-limit or to forget).
+    """
+    form = await read_form(request)
+    response = redirect(request, same_origin_path(form.get("next")) or "/")
+    response.set_cookie(
+        EASY_READ_COOKIE,
+        "1" if form.get("easy") == "1" else "0",
+        max_age=EASY_READ_REMEMBERED,
+        path="/",
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+routes = [home, project_list, project_page, phase_page, theme_css, verification_help, easy_read_preference]

@@ -16,6 +16,7 @@ from core.web.return_paths import is_same_origin_path, same_origin_path
 from core.web.when import phase_when
 
 HTML = "text/html"  # Litestar appends "; charset=utf-8" to text types itself
+EASY_READ_COOKIE = "townhall_easy_read"  # "1": show easy-read variants of content (core/multiloc.py) where they exist
 
 
 def csrf_token(request: Request) -> str:
@@ -80,6 +81,24 @@ def base_context(request: Request) -> dict[str, Any]:
     locale = ctx.locale
     links = {"url": ctx.url, "sign_in_url": sign_in_url(request)}
     PAGE_LINKS.set(links)
+    easy = request.cookies.get(EASY_READ_COOKIE) == "1"
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    # What the page holds is known only once its content is rendered (base.html renders the content block first):
+    # ``ml`` notes an easy-read variant in the reader's language, so the page can offer or confirm easy read.
+    easy_read = {"on": easy, "available": False, "next": ctx.path + (f"?{query}" if query else "")}
+
+    def ml(value: dict | None) -> Markup:
+        if not easy_read["available"] and multiloc.has_easy(value, locale):
+            easy_read["available"] = True
+        return multiloc.render(
+            value,
+            locale,
+            default_locale,
+            marker_label=i18n.gettext("in %(language)s"),
+            easy=easy,
+            easy_label=i18n.gettext("easy read"),
+        )
+
     return {
         "ctx": ctx,
         "request": request,
@@ -94,10 +113,9 @@ def base_context(request: Request) -> dict[str, Any]:
         "sign_in_url": links["sign_in_url"],
         "language_links": language_links(ctx),
         "is_htmx": is_htmx(request),
-        "ml": lambda value: multiloc.render(
-            value, locale, default_locale, marker_label=i18n.gettext("in %(language)s")
-        ),
-        "ml_text": lambda value: multiloc.pick(value, locale, default_locale).text,
+        "ml": ml,
+        "ml_text": lambda value: multiloc.pick(value, locale, default_locale, easy=easy).text,
+        "easy_read": easy_read,
         "fmt_datetime": lambda value, fmt="medium": i18n.format_datetime(value, tz, locale, fmt),
         "fmt_date": lambda value, fmt="long": i18n.format_date(value, tz, locale, fmt),
         "fmt_money": lambda minor: i18n.format_money(minor, currency, locale),
