@@ -4,7 +4,8 @@ A plugin writes ``from core import ...`` and nothing else: never ``core.<submodu
 (tests/test_plugin_imports.py checks every file under ``plugins/``, migrations included). What it finds here:
 
 - Hooks and manifests: ``hookimpl``; ``MethodSpec``, ``ActionSpec``, ``PhasePanel``, ``ExportSpec``,
-  ``StatSpec``, ``TranslationDomain``, ``MigrationLineage``, ``PERMISSION_LEVELS``.
+  ``StatSpec``, ``TranslationDomain``, ``MigrationLineage``, ``PERMISSION_LEVELS``; ``requires_rows(Model, text)``
+  for ``MethodSpec.setup_missing`` (what the project checklist asks staff to set up).
 - Method configuration (the msgspec Struct the admin form is generated from): ``MultiLoc`` (a text per language of
   the municipality), ``MultiLocLines`` (lines per language) and ``Money`` (minor units, edited in the currency) field
   types; ``ConfigError(lazy_gettext(...),
@@ -114,6 +115,7 @@ if TYPE_CHECKING:  # the public names and where each lives; read at import time 
         reaction_total,
     )
     from core.permissions import ALLOWED, REASONS, Verdict, denied
+    from core.phase_setup import requires_rows
     from core.phases import PhaseState, phase_state
     from core.projects import PhaseContext, decode_config, phase_context
     from core.ratelimits import (
@@ -311,6 +313,7 @@ __all__ = [
     "recipient_language",
     "redirect",
     "render",
+    "requires_rows",
     "run_env",
     "sanitize",
     "signed_in",

@@ -99,6 +99,10 @@ class MethodSpec:
     # Where staff set up what the phase runs on (budgets and options, questions, sessions...), with ``{phase_id}``:
     # the back office links it next to each phase of this method ("Set up"), so an editor finds it without a manual.
     manage_path: str | None = None
+    # What staff still have to set up before residents can take part, in the reader's language, or None when the
+    # phase is ready: (session, phase) -> text. The back office's project checklist shows it next to "Set up"
+    # (core/phase_setup.py; ``core.requires_rows(Model, lazy_gettext("Add a question."))`` covers the usual case).
+    setup_missing: Callable[[Any, Any], Awaitable[str | None]] | None = None
 
     def manage_url(self, phase_id: int) -> str | None:
         return self.manage_path.format(phase_id=phase_id) if self.manage_path else None

@@ -14,6 +14,7 @@ from core.context import Ctx, RequestContext
 from core.db.base import utcnow
 from core.i18n import gettext as _
 from core.models import Area, Phase, Project, Topic, User
+from core.phase_setup import project_checklist
 from core.phases import phase_state
 from core.project_service import (
     ProjectInput,
@@ -86,6 +87,9 @@ async def _project_page(
     tenant = await tenant_row(ctx)
     now = utcnow()
     phases = [(ph, phase_state(ph, now).value) for ph in project.phases] if project is not None else []
+    checklist = (
+        await project_checklist(ctx.session, ctx.app.registry, project, tenant.default_locale) if project else []
+    )
     return render(
         request,
         "admin/project_form.html",
@@ -96,6 +100,7 @@ async def _project_page(
         locales=list(tenant.locales),
         default_locale=tenant.default_locale,
         phases=phases,
+        checklist=checklist,
         registry=ctx.app.registry,
         **(await _project_choices(ctx)),
     )

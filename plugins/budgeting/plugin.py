@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def _spec() -> MethodSpec:
-    from . import controllers, services
+    from . import controllers, services, setup
 
     return MethodSpec(
         key="budgeting",
@@ -29,6 +29,7 @@ def _spec() -> MethodSpec:
         change_labels=CHANGE_LABELS,
         change_detail_template="budgeting/_change.html",
         manage_path="/p/{phase_id}/budgeting/manage",
+        setup_missing=setup.setup_missing,
     )
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core import ExportSpec, MethodSpec, StatSpec, TranslationDomain, denied, hookimpl, lazy_gettext, plugin_lineage
+from core import (
+    ExportSpec,
+    MethodSpec,
+    StatSpec,
+    TranslationDomain,
+    denied,
+    hookimpl,
+    lazy_gettext,
+    plugin_lineage,
+    requires_rows,
+)
 
 from . import models  # noqa: F401 - registers the referendum_* tables before plugin_lineage
 
@@ -29,6 +39,7 @@ def register_templates() -> list[Any]:
 
 def _spec() -> MethodSpec:
     from .controllers import render_phase
+    from .models import Question
     from .spec import CHANGE_LABELS, CONFIG_LABELS, KEY, VOTE, ReferendumConfig
 
     return MethodSpec(
@@ -46,6 +57,7 @@ def _spec() -> MethodSpec:
         dates_locked=True,  # a vote's dates are part of its rules: frozen with them
         change_labels=CHANGE_LABELS,
         manage_path="/p/{phase_id}/referendum/manage",
+        setup_missing=requires_rows(Question, lazy_gettext("Add the question residents vote on.")),
     )
 
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core import ExportSpec, MethodSpec, StatSpec, TranslationDomain, hookimpl, lazy_gettext, plugin_lineage
+from core import (
+    ExportSpec,
+    MethodSpec,
+    StatSpec,
+    TranslationDomain,
+    hookimpl,
+    lazy_gettext,
+    plugin_lineage,
+    requires_rows,
+)
 
-from . import models  # noqa: F401 - registers the survey_* tables before plugin_lineage
+from . import models  # registers the survey_* tables before plugin_lineage
 from .spec import CHANGE_LABELS, CONFIG_LABELS, KEY, RESPOND_ACTION, SurveyConfig
 
 HERE = Path(__file__).resolve().parent
@@ -29,6 +38,7 @@ def _spec() -> MethodSpec:
         change_labels=CHANGE_LABELS,
         change_detail_template="survey/_change.html",
         manage_path="/p/{phase_id}/survey/manage",
+        setup_missing=requires_rows(models.SurveyQuestion, lazy_gettext("Add the questions residents answer.")),
     )
 
 

@@ -18,7 +18,10 @@ from core import (
     PhaseContext,
     PhasePanel,
     lazy_gettext,
+    requires_rows,
 )
+
+from .models import WorkshopSession
 
 KEY = "workshop"
 REGISTER = f"{KEY}.register"
@@ -102,4 +105,5 @@ SPEC = MethodSpec(
     actions=ACTIONS,
     config_labels=CONFIG_LABELS,
     manage_path="/p/{phase_id}/workshop/new",  # a new session (the phase page lists the others)
+    setup_missing=requires_rows(WorkshopSession, lazy_gettext("Schedule a session residents can register for.")),
 )
