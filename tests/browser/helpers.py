@@ -96,3 +96,13 @@ def sign_in(page: Any, locale: str, email: str, password: str) -> None:
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(rf"/{locale}/(admin(/moderation)?)?(\?.*)?$"))
     assert signed_in_header(page)
+
+
+def fill_multiloc(page: Any, name: str, code: str, text: str) -> None:
+    """Type ``text`` into the ``code`` language of a multilingual field (``name.code``): its languages are tabs
+    (core/static/app.js), so the language's tab is chosen first, as an editor would."""
+    tab = page.locator(f"[id='{name}.{code}-panel-tab']")
+    if tab.count():
+        tab.click()
+        assert tab.get_attribute("aria-selected") == "true"
+    page.locator(f"[id='{name}.{code}']").fill(text)

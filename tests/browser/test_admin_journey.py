@@ -9,12 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.browser.conftest import ADMIN_EMAIL, RESIDENT_EMAIL, LiveServer
-from tests.browser.helpers import assert_accessible, html_attrs, path_of, sign_in
-
-
-def field(page, name: str):
-    """Form fields whose names contain dots (``title.en``): select them by exact id."""
-    return page.locator(f"[id='{name}']")
+from tests.browser.helpers import assert_accessible, fill_multiloc, html_attrs, path_of, sign_in
 
 
 def local_input(moment: datetime) -> str:
@@ -26,7 +21,7 @@ def add_phase(page, locale: str, project_id: int, title: dict[str, str], starts:
     page.wait_for_url(f"**/{locale}/admin/projects/{project_id}/phases/new")
     assert_accessible(page, f"new phase form ({locale})")
     for code, text in title.items():
-        field(page, f"title.{code}").fill(text)
+        fill_multiloc(page, "title", code, text)
     page.locator("#starts_at").fill(local_input(starts))
     page.locator("#ends_at").fill(local_input(ends))
     assert page.locator("#method option").count() >= 1
@@ -61,9 +56,9 @@ def test_admin_publishes_a_two_phase_project_that_residents_see(open_context, li
     admin.wait_for_url(f"**/{locale}/admin/projects/new")
     assert_accessible(admin, f"new project form ({locale})")
     for code, text in title.items():
-        field(admin, f"title.{code}").fill(text)
-    field(admin, "description.en").fill("Slower traffic and safe crossings near every school.")
-    field(admin, "description.ar").fill("حركة مرور أبطأ وممرات آمنة قرب كل مدرسة.")
+        fill_multiloc(admin, "title", code, text)
+    fill_multiloc(admin, "description", "en", "Slower traffic and safe crossings near every school.")
+    fill_multiloc(admin, "description", "ar", "حركة مرور أبطأ وممرات آمنة قرب كل مدرسة.")
     admin.locator("#slug").fill(slug)
     assert admin.locator("#status").input_value() == "draft"
     admin.locator("main form button[type=submit]").first.click()
