@@ -62,6 +62,8 @@ CLOSED_OPTIONS = [
 ]
 CLOSED_BALLOTS = [[0, 1], [0, 1], [0, 1], [0], [2], [2]]
 
+PHONE = {"width": 390, "height": 844}
+
 
 @dataclass
 class Seeded:
@@ -420,10 +422,13 @@ def test_resident_fills_a_knapsack_cart_with_htmx(tab, live: LiveServer, pb: See
 
 
 def test_resident_fills_a_knapsack_cart_without_javascript(open_context, live: LiveServer, pb: Seeded) -> None:
-    page = open_context(java_script_enabled=False).new_page()
-    mirror = open_context().new_page()
+    """On a phone-sized screen: the htmx journey above runs on a desktop one."""
+    page = open_context(java_script_enabled=False, viewport=PHONE).new_page()
+    mirror = open_context(viewport=PHONE).new_page()
     sign_in(page, pb.emails["nojs"])
     open_the_vote(page, pb, mirror)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the ballot scrolls sideways on a phone ({width}px)"
 
     def post(title: str, where: Any) -> Any:
         with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/cart")) as info:

@@ -44,6 +44,8 @@ IDEAS = [
 ROLES = ("neighbour", "journey", "reporter", "nojs", "moderator")
 KIND = "ideation.idea"
 
+PHONE = {"width": 390, "height": 844}
+
 
 @dataclass
 class Seeded:
@@ -406,10 +408,13 @@ def test_moderator_queue_hides_and_restores(open_context, live: LiveServer, idea
 
 
 def test_browse_post_and_comment_without_javascript(open_context, live: LiveServer, ideation: Seeded) -> None:
-    page = signed_in(open_context, live, ideation, "nojs", java_script_enabled=False)
+    """On a phone-sized screen: the JavaScript journey above runs on a desktop one."""
+    page = signed_in(open_context, live, ideation, "nojs", java_script_enabled=False, viewport=PHONE)
     axe = NoScriptAxe(open_context)
     page.goto(ideation.base())
     assert page.evaluate("() => typeof window.htmx") == "undefined"
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the ideas list scrolls sideways on a phone ({width}px)"
     axe.check(page, "ideas list")
     # Filtering is a plain GET form.
     page.locator("#idea-search").fill("library")
