@@ -10,11 +10,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, delete, func, select, union
+from sqlalchemy import BigInteger, Select, delete, func, literal, null, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import multiloc
-from core.db.base import utcnow
+from core.db.base import UTCDateTime, utcnow
 from core.i18n import current_locale, lazy_gettext
 from core.i18n import gettext as _
 from core.models import Area, Comment, Phase, ProfileAnswer, ProfileQuestion, Reaction
@@ -162,33 +162,62 @@ async def forget_user(session: AsyncSession, user: Any) -> None:
     await session.execute(delete(ProfileAnswer).where(ProfileAnswer.user_id == user.id))
 
 
-def participants_query(project_id: int, extra: Iterable[Select] = (), phase_id: int | None = None) -> Select:
-    """People with a participation row in any phase of the project: comments and reactions (the shared tables), plus
-    the selects the methods' ``participants`` hooks gave (see ``method_participants``)."""
+def participation(phase_ids: Select, extra: Iterable[tuple[int, Select]] = ()) -> Select:
+    """Every act of taking part as (user_id, phase_id, at), for the phases ``phase_ids`` selects: comments and
+    reactions (the shared tables), plus, per phase, the select its method's ``participants`` hook gave (see
+    ``hook_selects``). ``at`` is when, or NULL when the method's select does not say (no column labelled ``at``).
+    The one definition of a participant: the representativeness page and the staff dashboard both count these rows."""
+    parts: list[Select] = [
+        select(
+            Comment.author_id.label("user_id"), Comment.phase_id.label("phase_id"), Comment.created_at.label("at")
+        ).where(Comment.phase_id.in_(phase_ids), Comment.author_id.is_not(None)),
+        select(
+            Reaction.user_id.label("user_id"), Reaction.phase_id.label("phase_id"), Reaction.created_at.label("at")
+        ).where(Reaction.phase_id.in_(phase_ids), Reaction.user_id.is_not(None)),
+    ]
+    for phase_id, given in extra:
+        sub = given.subquery()
+        # type_coerce, not CAST: SQLite would turn a CAST to DATETIME into a number
+        at = type_coerce(sub.c["at"] if "at" in sub.c else null(), UTCDateTime())
+        parts.append(
+            select(
+                next(iter(sub.c)).label("user_id"),
+                literal(phase_id, BigInteger).label("phase_id"),
+                at.label("at"),
+            )
+        )
+    return union_all(*parts)  # type: ignore[return-value]
+
+
+def participants_query(
+    project_id: int, extra: Iterable[tuple[int, Select]] = (), phase_id: int | None = None
+) -> Select:
+    """The distinct people who took part in any phase of the project (or the one phase): see ``participation``."""
     phases = select(Phase.id).where(Phase.project_id == project_id)
     if phase_id is not None:
         phases = phases.where(Phase.id == phase_id)
-    return union(
-        select(Comment.author_id.label("user_id")).where(Comment.phase_id.in_(phases), Comment.author_id.is_not(None)),
-        select(Reaction.user_id.label("user_id")).where(Reaction.phase_id.in_(phases), Reaction.user_id.is_not(None)),
-        *extra,
-    )  # type: ignore[return-value]
+    rows = participation(phases, extra).subquery()
+    return select(rows.c.user_id).distinct()
+
+
+def hook_selects(pm: Any, phases: Iterable[Phase]) -> list[tuple[int, Select]]:
+    """What each method's ``participants(phase)`` hook selects, per phase."""
+    selects: list[tuple[int, Select]] = []
+    for phase in phases:
+        for given in pm.hook.participants(phase=phase):
+            if given is not None:
+                selects += [(phase.id, s) for s in (given if isinstance(given, list | tuple) else [given])]
+    return selects
 
 
 async def method_participants(
     session: AsyncSession, pm: Any, project_id: int, phase_id: int | None = None
-) -> list[Select]:
+) -> list[tuple[int, Select]]:
     """What each method's ``participants(phase)`` hook adds for the project's phases (or the one phase)."""
     stmt = select(Phase).where(Phase.project_id == project_id)
     if phase_id is not None:
         stmt = stmt.where(Phase.id == phase_id)
-    phases = (await session.scalars(stmt)).all()
-    selects: list[Select] = []
-    for phase in phases:
-        for given in pm.hook.participants(phase=phase):
-            if given is not None:
-                selects += list(given) if isinstance(given, list | tuple) else [given]
-    return selects
+    return hook_selects(pm, (await session.scalars(stmt)).all())
 
 
 async def participant_count(session: AsyncSession, people: Select) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from litestar import Router
 
+from core.demographics import dashboard as demographics_dashboard
 from core.demographics import web as demographics_web
 from core.web import (
     admin_embed,
@@ -32,7 +33,13 @@ admin_router = Router(
         *admin_tokens.routes,
         *admin_webhooks.routes,
         *demographics_web.routes,
+        *demographics_dashboard.routes,
     ],
 )
 
-routes: list = [admin_router, *admin_projects.public_routes, *demographics_web.public_routes]
+routes: list = [
+    admin_router,
+    *admin_projects.public_routes,
+    *demographics_web.public_routes,
+    *demographics_dashboard.public_routes,
+]
