@@ -183,6 +183,7 @@ async def _seed_tenant(app: AppState, session: Any, tenant: Tenant, password: st
     from core.demographics import demo as demographics_demo
 
     await demographics_demo.seed(session, tenant, now.year)
+    await demographics_demo.spread_activity(session, utcnow())
 
 
 async def _seed_timeline_project(app: AppState, session: Any, tenant: Tenant, methods: list[str], now: Any) -> None:

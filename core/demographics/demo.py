@@ -1,13 +1,16 @@
 """Demo demographics: the profile questions with census-like population shares, and answers for the demo's accounts
-(skewed older and male, as participation often is), so the representativeness page has something to say."""
+(skewed older and male, as participation often is), so the representativeness page has something to say; the
+accounts live in the area they answered, and the demo's comments and reactions are spread over their phases' weeks,
+so the staff dashboard shows people per week and per area on first start."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from core.models import Area, ProfileAnswer, ProfileQuestion, User
+from core.models import Area, Comment, Phase, ProfileAnswer, ProfileQuestion, Reaction, User
 
 AGE_REFERENCE = {"0-17": 0.18, "18-24": 0.1, "25-34": 0.15, "35-44": 0.14, "45-54": 0.14, "55-64": 0.13, "65+": 0.16}
 GENDER_REFERENCE = {"woman": 0.505, "man": 0.485, "other": 0.01}
@@ -89,4 +92,20 @@ async def seed(session: Any, tenant: Any, this_year: int) -> None:
             values["area"] = str(areas[area % len(areas)].id) if area is not None else "prefer_not"
         for kind, value in values.items():
             session.add(ProfileAnswer(user_id=person.id, question_id=questions[kind].id, value=value))
+        if areas and area is not None and person.role != "admin":
+            person.area_id = areas[area % len(areas)].id  # where they live, as they answered
+    await session.flush()
+
+
+async def spread_activity(session: Any, now: datetime) -> None:
+    """Date the demo's comments and reactions across their phase's open weeks (up to now), as a real phase fills up
+    over time, instead of all at the moment the demo was seeded."""
+    starts = dict((await session.execute(select(Phase.id, Phase.starts_at))).all())
+    for model in (Comment, Reaction):
+        for row in (await session.scalars(select(model).order_by(model.id))).all():
+            start = starts.get(row.phase_id)
+            if start is None or start >= now:
+                continue
+            span = (now - start).total_seconds()
+            row.created_at = start + timedelta(seconds=span * ((row.id * 37) % 100) / 100)
     await session.flush()
