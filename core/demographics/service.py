@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Select, delete, func, literal, null, select, type_coerce, union_all
+from sqlalchemy import BigInteger, Select, delete, func, literal, null, select, type_coerce, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import multiloc
@@ -163,6 +163,11 @@ async def forget_user(session: AsyncSession, user: Any) -> None:
 
 
 def participation(phase_ids: Select, extra: Iterable[tuple[int, Select]] = ()) -> Select:
+    """Every act of taking part as (user_id, phase_id, at): see ``participation_parts``."""
+    return union_all(*participation_parts(phase_ids, extra))  # type: ignore[return-value]
+
+
+def participation_parts(phase_ids: Select, extra: Iterable[tuple[int, Select]] = ()) -> list[Select]:
     """Every act of taking part as (user_id, phase_id, at), for the phases ``phase_ids`` selects: comments and
     reactions (the shared tables), plus, per phase, the select its method's ``participants`` hook gave (see
     ``hook_selects``). ``at`` is when, or NULL when the method's select does not say (no column labelled ``at``).
@@ -186,7 +191,7 @@ def participation(phase_ids: Select, extra: Iterable[tuple[int, Select]] = ()) -
                 at.label("at"),
             )
         )
-    return union_all(*parts)  # type: ignore[return-value]
+    return parts
 
 
 def participants_query(
@@ -196,8 +201,8 @@ def participants_query(
     phases = select(Phase.id).where(Phase.project_id == project_id)
     if phase_id is not None:
         phases = phases.where(Phase.id == phase_id)
-    rows = participation(phases, extra).subquery()
-    return select(rows.c.user_id).distinct()
+    parts = participation_parts(phases, extra)
+    return union(*(part.with_only_columns(part.selected_columns.user_id) for part in parts))  # type: ignore[return-value]
 
 
 def hook_selects(pm: Any, phases: Iterable[Phase]) -> list[tuple[int, Select]]:
