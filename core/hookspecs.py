@@ -135,11 +135,11 @@ def forget_user(user: User) -> Callable[[AsyncSession], Awaitable[None]] | None:
 
 @hookspec
 def participants(phase: Phase) -> Select | list[Select] | None:
-    """Return a SELECT of one column of user ids (or a list of them): who took part in the phase through this
-    method's own tables.
+    """Return a SELECT whose first column is user ids (or a list of them): who took part in the phase through this
+    method's own tables; optionally a second column labelled ``at``, when they did (the dashboard's weeks).
 
-    The core adds the people of the shared tables (comments, reactions) itself; the representativeness page unions
-    every answer in SQL, so the select is never run on its own.
+    The core adds the people of the shared tables (comments, reactions) itself; the representativeness page and the
+    staff dashboard union every select in SQL, so the select is never run on its own.
     """
 
 

@@ -173,6 +173,8 @@ GET_PATHS = [
     "/admin/tokens",
     "/admin/webhooks",
     "/admin/demographics",
+    "/admin/insights",
+    "/admin/insights/export?format=csv",
     "/admin/areas",
     "/admin/areas/new",
     "/admin/areas/{area}",

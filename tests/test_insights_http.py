@@ -63,6 +63,8 @@ async def test_residents_and_moderators_are_refused(client, factory, tenant) -> 
     own = await client.get(f"/admin/projects/{other.id}/report")
     assert own.status_code == 200, "the report of a project they moderate, like its representativeness"
     assert 'href="/admin/settings"' not in own.text
+    rep = await client.get(f"/admin/projects/{other.id}/representativeness")
+    assert f'href="/admin/projects/{other.id}/report"' in rep.text, "reached from the representativeness page"
 
 
 async def test_admin_reads_the_dashboard_and_downloads_it(client, factory, tenant) -> None:
