@@ -98,7 +98,7 @@ async def _report(ctx: RequestContext, project_id: int) -> dict[str, Any]:
     weeks = [insights.Bar(w.isoformat(), "", n) for w, n in await insights.per_week(ctx.session, events, _today())]
     for bar in weeks:
         bar.label = _week_label(bar.key, ctx)
-    insights._scaled(weeks)
+    insights.scaled(weeks)
     locales = set(tenant.locales)
     phases = list(
         await ctx.session.scalars(select(Phase).where(Phase.project_id == project.id).order_by(Phase.starts_at))

@@ -86,7 +86,7 @@ class Dashboard:
     areas: list[Bar]
 
 
-def _scaled(bars: list[Bar]) -> list[Bar]:
+def scaled(bars: list[Bar]) -> list[Bar]:
     top = max((b.count or 0 for b in bars), default=0)
     for bar in bars:
         bar.share = (bar.count or 0) / top if top and bar.count is not None else None
@@ -185,7 +185,7 @@ async def dashboard(
     labels = {str(a.id): multiloc.pick(a.name, locale, default_locale).text for a in areas}
     labels["none"] = _("No area given")
     area_bars = [Bar(k, labels[k], None if k in hidden else n) for k, n in raw.items()]
-    return Dashboard(total, undated, _scaled(weeks), _scaled(projects), _scaled(methods), _scaled(area_bars))
+    return Dashboard(total, undated, scaled(weeks), scaled(projects), scaled(methods), scaled(area_bars))
 
 
 # --- the methods' own figures (register_stats) ------------------------------------------------------------------
