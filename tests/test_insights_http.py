@@ -123,3 +123,27 @@ async def test_another_municipality_gets_404(client, factory, tenant, other_tena
     page = await client.get("/admin/insights", headers=host)
     assert page.status_code == 200 and "Participants in all projects: 0." in page.text
     assert "Riverside park" not in page.text
+
+
+async def test_the_demo_dashboard_is_meaningful_on_first_start(app, client, factory) -> None:
+    from sqlalchemy import select
+
+    from core.demo import seed as seed_demo
+    from core.models import Tenant, User
+
+    await seed_demo(app.state.townhall, "demo-password-1")
+    async with factory.db.session(unscoped=True) as session:
+        tenant = await session.scalar(select(Tenant).where(Tenant.slug == "demo-city"))
+    async with factory.db.session(tenant.id) as session:
+        admin = await session.scalar(select(User).where(User.email == "admin@demo-city.example"))
+    await factory.login(client, admin)
+    page = await client.get("/admin/insights", headers={"Host": "localhost"})
+    assert page.status_code == 200
+    csv_file = await client.get("/admin/insights/export?format=csv", headers={"Host": "localhost"})
+    rows = [line.split(",") for line in csv_file.content.decode("utf-8-sig").splitlines()[1:]]
+    weeks = [int(r[-1]) for r in rows if r[0] == "Participants per week"]
+    assert len(weeks) == 12 and sum(1 for n in weeks if n) >= 3, f"participants in several weeks: {weeks}"
+    areas = {r[1]: r[-1] for r in rows if r[0] == "Participants per area of residence"}
+    assert sum(1 for n in areas.values() if n) >= 2, f"at least two areas with enough people to show: {areas}"
+    assert sum(1 for r in rows if r[0] == "Participants per project") >= 3
+    assert sum(1 for r in rows if r[0] == "Participants per method") >= 3
