@@ -191,6 +191,7 @@ GET_PATHS = [
     "/admin/users",
     "/admin/users/{user}",
     "/admin/audit",
+    "/admin/style",
 ]
 POST_PATHS = [
     "/admin/settings",
