@@ -14,12 +14,13 @@ from .equal_shares import MESRun, equal_shares_fixed
 from .greedy import greedy, greedy_no_skip, greedy_threshold
 from .outcome import Outcome, Payment, SelectionStep
 from .pabulib import parse_pb, write_pb
-from .profile import Profile, compile_profile
-from .registry import RULES, UnknownRuleError, compute, rule_names
+from .profile import Profile, compile_profile, profile_from_votes
+from .registry import RULES, VOTES_ONLY_RULES, UnknownRuleError, compute, compute_from_votes, rule_names
 from .tiebreak import TieBreak
 
 __all__ = [
     "RULES",
+    "VOTES_ONLY_RULES",
     "Election",
     "ElectionError",
     "MESRun",
@@ -33,6 +34,7 @@ __all__ = [
     "Voter",
     "compile_profile",
     "compute",
+    "compute_from_votes",
     "equal_shares",
     "equal_shares_add1",
     "equal_shares_add1_pabutools",
@@ -43,6 +45,7 @@ __all__ = [
     "greedy_threshold",
     "parse_amount",
     "parse_pb",
+    "profile_from_votes",
     "rule_names",
     "voter_preference_counts",
     "write_pb",

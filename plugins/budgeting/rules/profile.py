@@ -142,3 +142,37 @@ def compile_profile(election: Election) -> Profile:
     )
     election._cache["profile"] = profile
     return profile
+
+
+def profile_from_votes(election: Election, votes: dict[str, int], n_voters: int) -> Profile:
+    """A counting view for approval-type elections built from votes per project alone (no ballots needed).
+
+    For approval and choose-1 ballots every utility is 1, so a project's score is its number of distinct
+    supporters: exactly ``compile_profile``'s ``votes`` and ``scores`` when ``votes[pid]`` counts the ballots
+    approving ``pid`` (each ballot once). That is all the greedy rules read. The per-voter arrays are left empty,
+    so this profile is only for rules in :data:`plugins.budgeting.rules.registry.VOTES_ONLY_RULES`; the caller
+    (``compute_from_votes``) enforces it.
+    """
+    if election.vote_type not in ("approval", "choose-1"):
+        raise ElectionError(f"a profile from vote counts needs approval ballots, not {election.vote_type!r}")
+    project_ids = tuple(election.projects)
+    unknown = set(votes) - set(project_ids)
+    if unknown:
+        raise ElectionError(f"votes for unknown projects {sorted(unknown)!r}")
+    counts = tuple(int(votes.get(pid, 0)) for pid in project_ids)
+    if any(n < 0 for n in counts):
+        raise ElectionError("negative vote count")
+    empty = np.zeros(0, dtype=np.int64)
+    return Profile(
+        project_ids=project_ids,
+        costs=tuple(p.cost for p in election.projects.values()),
+        budget=election.budget,
+        n_voters=n_voters,
+        weights=empty,
+        supporters=tuple(empty for _ in project_ids),
+        utilities=tuple(empty for _ in project_ids),
+        util_scale=Fraction(1),
+        votes=counts,
+        scores=tuple(Fraction(n) for n in counts),
+        vote_type=election.vote_type,
+    )

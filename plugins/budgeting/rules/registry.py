@@ -9,7 +9,7 @@ from .add1 import Progress, equal_shares, equal_shares_add1, equal_shares_add1_p
 from .election import Election, ElectionError
 from .greedy import greedy, greedy_no_skip, greedy_threshold
 from .outcome import Outcome
-from .profile import Profile, compile_profile
+from .profile import Profile, compile_profile, profile_from_votes
 from .tiebreak import TieBreak
 
 
@@ -67,3 +67,29 @@ def compute(
         origin = "requested" if rule else "the file's META"
         raise UnknownRuleError(f"{origin} rule {name!r} is not supported; choose one of: " + _names())
     return RULES[name](election, compile_profile(election), TieBreak.parse(tie_break), progress)
+
+
+# Rules that read nothing but each project's score, votes and cost: for approval-type ballots they can run on the
+# votes per project (counted by the database) without the ballots themselves.
+VOTES_ONLY_RULES = frozenset({"greedy", "greedy-no-skip", "greedy-threshold"})
+
+
+def compute_from_votes(
+    election: Election,
+    votes: dict[str, int],
+    n_voters: int,
+    rule: str,
+    *,
+    tie_break: str | Sequence[str] | TieBreak | None = None,
+) -> Outcome:
+    """``compute(election, rule)`` for approval-type elections given only the distinct voters per project.
+
+    ``election`` needs its META and projects; its voters are not read. ``votes[pid]`` must count each ballot
+    approving ``pid`` once. Refuses (``ElectionError``) rules outside :data:`VOTES_ONLY_RULES` and non-approval
+    vote types, so a rule that needs the full profile never runs on counts.
+    """
+    name = (rule or "").strip()
+    if name not in VOTES_ONLY_RULES:
+        raise ElectionError(f"rule {name!r} needs the ballots, not only the votes per project")
+    profile = profile_from_votes(election, votes, n_voters)
+    return RULES[name](election, profile, TieBreak.parse(tie_break), None)
