@@ -238,9 +238,12 @@ async def review_page(request: Request, ctx: Ctx, phase_id: FromPath[int], budge
 async def submit(request: Request, ctx: Ctx, phase_id: FromPath[int], budget_id: FromPath[int]) -> Response[str]:
     """Idempotent: a double click or a retry after a timeout lands on the same confirmation, never a 2nd ballot."""
     pctx = await _phase(ctx, phase_id)
-    budget = await _budget(pctx, budget_id)
+    user_id = ctx.user.id if ctx.user is not None else None
+    budget, stored = await services.budget_and_ballot(pctx.session, pctx.phase.id, budget_id, user_id)
+    if budget is None:
+        raise NotFoundException()
     confirmation = f"{_base(pctx)}/budgets/{budget.id}/ballot"
-    if ctx.user is not None and await services.my_ballot(ctx.session, budget.id, ctx.user.id) is not None:
+    if stored is not None:
         return redirect(request, confirmation)  # the same answer for a repeat, even after the phase closed
     verdict = pctx.can(VOTE_ACTION, item=budget)
     if not verdict.allowed:

@@ -16,6 +16,8 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import distinct, func, insert, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -109,6 +111,21 @@ async def budget_of_phase(session: AsyncSession, phase_id: int, budget_id: int) 
     if budget is None or budget.phase_id != phase_id:
         return None
     return budget
+
+
+async def budget_and_ballot(
+    session: AsyncSession, phase_id: int, budget_id: int, user_id: int | None
+) -> tuple[Budget | None, Ballot | None]:
+    """The phase's budget and this person's ballot in it, in one statement (a submit's first reads)."""
+    if user_id is None:
+        return await budget_of_phase(session, phase_id, budget_id), None
+    stmt = (
+        select(Budget, Ballot)
+        .outerjoin(Ballot, (Ballot.budget_id == Budget.id) & (Ballot.user_id == user_id))
+        .where(Budget.id == budget_id, Budget.phase_id == phase_id)
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 async def ballot_counts(session: AsyncSession, phase_id: int) -> dict[int, dict[str, int]]:
@@ -431,42 +448,56 @@ def new_receipt() -> str:
     return secrets.token_hex(8)
 
 
+async def _stored_ballot(session: AsyncSession, budget_id: int, user_id: int) -> Ballot | None:
+    return await session.scalar(
+        select(Ballot)
+        .where(Ballot.budget_id == budget_id, Ballot.user_id == user_id)
+        .execution_options(populate_existing=True)
+    )
+
+
 async def submit_ballot(
     session: AsyncSession, config: BudgetingConfig, budget: Budget, options: dict[int, Option], user: User
 ) -> Submitted:
     """Turn the voter's cart into their one ballot. Idempotent: a repeat returns the ballot already stored.
 
     The cart row lock serialises a voter's own parallel submits; the UNIQUE (budget, user) constraint is what
-    guarantees one ballot even across workers, and its violation is turned into "here is your ballot".
+    guarantees one ballot even across workers: the INSERT does nothing on a conflict (``ON CONFLICT DO NOTHING``,
+    which waits for a parallel insert of the same voter to commit or roll back) and "here is your ballot" follows.
+    A cart still there under its lock means no submit of this voter went through (a submit deletes the cart in the
+    transaction that stores the ballot), so the ballot is looked for first only when the cart is gone.
     """
     cart = await lock_cart(session, budget.id, user.id, create=False)
-    existing = await my_ballot(session, budget.id, user.id)
-    if existing is not None:
-        return Submitted(existing, False)
+    if cart is None:
+        existing = await my_ballot(session, budget.id, user.id)
+        if existing is not None:
+            return Submitted(existing, False)
     lines = cart_lines(cart.items if cart is not None else [], options)
     problems = ballot_problems(config, budget, lines)
     if problems:
         raise CartRefused(" ".join(problems))
-    ballot = Ballot(
-        budget_id=budget.id,
-        user_id=user.id,
-        source="online",
-        area_id=user.area_id,
-        option_ids=[line.option.id for line in lines],
-        points=[line.points for line in lines] if config.ballot_type == "cumulative" else None,
-        receipt=new_receipt(),
+    values = {
+        "tenant_id": budget.tenant_id,  # the budget came through this tenant-scoped session
+        "budget_id": budget.id,
+        "user_id": user.id,
+        "source": "online",
+        "area_id": user.area_id,
+        "option_ids": [line.option.id for line in lines],
+        "points": [line.points for line in lines] if config.ballot_type == "cumulative" else None,
+        "receipt": new_receipt(),
+    }
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        dialect_insert(Ballot)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["budget_id", "user_id"])
+        .returning(Ballot)
     )
-    try:
-        async with session.begin_nested():
-            session.add(ballot)
-    except IntegrityError:
-        stored = await session.scalar(
-            select(Ballot)
-            .where(Ballot.budget_id == budget.id, Ballot.user_id == user.id)
-            .execution_options(populate_existing=True)
-        )
+    ballot = await session.scalar(stmt)
+    if ballot is None:  # this voter's ballot is already stored (another worker, a retry): answer with it
+        stored = await _stored_ballot(session, budget.id, user.id)
         if stored is None:
-            raise
+            raise RuntimeError("ballot insert conflicted but no ballot is stored for this voter")
         return Submitted(stored, False)
     if cart is not None:
         await session.delete(cart)
