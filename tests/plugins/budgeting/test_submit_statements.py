@@ -1,0 +1,75 @@
+"""What one ballot submit asks the database of the budgeting tables (benchmarks/ballot_burst.py measures submits).
+
+A submit reads the budget with the voter's ballot (one statement), the options, the voter's cart under its lock,
+inserts the ballot (``ON CONFLICT DO NOTHING`` on the one-ballot-per-person constraint) and deletes the cart: five
+statements on budgeting tables, no savepoint. A repeat answers from the first statement. The core's own statements
+(tenant, session, phase, rate limits) are counted by the core's tests.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+
+from plugins.budgeting.models import Ballot, Cart
+
+from .web_support import cart, setup_phase, submit, voter
+
+
+def _recording():
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    return statements, record
+
+
+async def test_a_submit_costs_five_budgeting_statements_and_a_repeat_one(app, client, factory, tenant, csrf) -> None:
+    s = await setup_phase(factory, tenant, ballot_type="knapsack")
+    user = await voter(factory, client, tenant, verified=True)
+    headers = await csrf(client)
+    await cart(client, s, headers, "add", s.options[0])
+    statements, record = _recording()
+    engine = app.state.townhall.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        first = await submit(client, s, headers)
+        first_count = len(statements)
+        repeat = await submit(client, s, headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert first.status_code == 303 and repeat.status_code == 303
+    assert first.headers["location"] == repeat.headers["location"]
+    budgeting = [st for st in statements[:first_count] if "budgeting_" in st]
+    assert [st.split(" ")[0] for st in budgeting] == ["SELECT", "SELECT", "SELECT", "INSERT", "DELETE"], budgeting
+    assert "LEFT OUTER JOIN budgeting_ballot" in budgeting[0]
+    assert "ON CONFLICT" in budgeting[3]
+    assert not any("SAVEPOINT" in st for st in statements)
+    again = [st for st in statements[first_count:] if "budgeting_" in st]
+    assert len(again) == 1 and "LEFT OUTER JOIN budgeting_ballot" in again[0]
+    async with factory.db.session(tenant.id) as session:
+        ballots = list((await session.scalars(select(Ballot).where(Ballot.user_id == user.id))).all())
+        carts = list((await session.scalars(select(Cart).where(Cart.user_id == user.id))).all())
+    assert len(ballots) == 1 and ballots[0].option_ids == [s.options[0].id] and carts == []
+
+
+async def test_a_conflicting_insert_answers_with_the_stored_ballot(factory, tenant) -> None:
+    """Another worker's ballot for the same voter, stored while this submit held the cart: no 2nd row, no error."""
+    from plugins.budgeting import services
+    from plugins.budgeting.spec import BudgetingConfig
+
+    s = await setup_phase(factory, tenant, ballot_type="knapsack")
+    user = await factory.user(tenant, verified=True)
+    async with factory.db.session(tenant.id, write=True) as session:
+        session.add(Cart(budget_id=s.budget.id, user_id=user.id, items=[[s.options[0].id, 1]]))
+        session.add(
+            Ballot(budget_id=s.budget.id, user_id=user.id, source="online", option_ids=[s.options[1].id], receipt="x1")
+        )
+    async with factory.db.session(tenant.id, write=True) as session:
+        budget = await session.get(type(s.budget), s.budget.id)
+        options = {o.id: o for o in await services.options_of(session, budget.id)}
+        result = await services.submit_ballot(session, BudgetingConfig(), budget, options, user)
+    assert result.created is False
+    assert result.ballot.option_ids == [s.options[1].id]
+    async with factory.db.session(tenant.id) as session:
+        assert len((await session.scalars(select(Ballot).where(Ballot.user_id == user.id))).all()) == 1
