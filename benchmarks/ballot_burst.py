@@ -10,7 +10,8 @@
    voters, zero lost and zero duplicates.
 
 2. Greedy including loading the ballots from the database (``--lodz``): imports Łódź 2022 (90k ballots) as a phase,
-   then times ``services.tally`` (grouped ballot query + Election + greedy) against pabutools parsing the same file
+   then times ``services.tally`` (approval under greedy: the counts path, votes counted by PostgreSQL; the path
+   that ran is printed) against pabutools parsing the same file
    and running greedy, and checks both select the same projects.
 
     .venv/bin/python benchmarks/ballot_burst.py [--voters 3000] [--concurrency 64] [--workers 2] [--lodz]
@@ -448,6 +449,7 @@ async def run_lodz() -> dict[str, Any]:
             timings.append(time.perf_counter() - started)
             selected = sorted(result.outcome.selected)
             ballots = result.ballots
+            path = result.path
     await db.dispose()
     theirs = json.loads(
         subprocess.run(
@@ -457,6 +459,7 @@ async def run_lodz() -> dict[str, Any]:
     ours = min(timings)
     return {
         "ballots": ballots,
+        "tally_path": path,
         "import_seconds": round(import_seconds, 2),
         "ours_seconds_db_load_and_greedy": round(ours, 3),
         "pabutools_seconds_parse_and_greedy": round(theirs["seconds"], 3),
