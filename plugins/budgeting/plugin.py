@@ -105,7 +105,7 @@ def participants(phase: Any) -> Any:
     from .models import Ballot, Budget
 
     return (
-        select(Ballot.user_id)
+        select(Ballot.user_id, Ballot.submitted_at.label("at"))  # "at": the dashboard's weeks
         .join(Budget, Budget.id == Ballot.budget_id)
         .where(Budget.phase_id == phase.id, Ballot.user_id.is_not(None))
     )

@@ -88,7 +88,10 @@ def participants(phase: Any) -> Any:
     from .models import Registration, WorkshopSession
 
     sessions = select(WorkshopSession.id).where(WorkshopSession.phase_id == phase.id)
-    return select(Registration.user_id).where(Registration.session_id.in_(sessions))
+    # "at": when they registered, for the dashboard's weeks
+    return select(Registration.user_id, Registration.created_at.label("at")).where(
+        Registration.session_id.in_(sessions)
+    )
 
 
 @hookimpl
