@@ -38,7 +38,8 @@ A plugin writes ``from core import ...`` and nothing else: never ``core.<submodu
 - Participation primitives on any item of any method (docs/participation.md): ``ItemKind``,
   ``ParticipationRules``, ``ItemView``/``item_view``/``item_views`` (a list's items), ``reaction_counts``,
   ``comment_counts``, ``reaction_total``/``comment_total`` (correlated subqueries to sort or score a list),
-  ``follow_item``, ``COMMENT_KIND``; the rows, for a method's exports, insights and demo data: ``Comment``,
+  ``follow_item``, ``COMMENT_KIND``; ``ListCounts`` (a list's counts as columns of its page query, for
+  ``item_views(..., counted=...)``); the rows, for a method's exports, insights and demo data: ``Comment``,
   ``Reaction``, ``Follow``, ``Report``, ``StatusChange``.
 - Background work and retention: ``JobSpec`` (periodic or one-off jobs for ``register_jobs``), ``JobContext``,
   ``enqueue``, ``RetentionResult`` (what a ``retention`` hook purged or anonymised).
@@ -52,6 +53,9 @@ A plugin writes ``from core import ...`` and nothing else: never ``core.<submodu
   ``notifications`` (residents' notifications), ``multiloc`` (multilingual dicts), ``mixing`` (rows whose heap
   order and writing transaction must say nothing: ``mixing.cover`` / ``mixing.rewrite_shuffled``, for secret
   ballots and anonymous responses — docs/writing_plugins.md, section 4).
+- Per-worker caches (core/tenant_cache.py): ``tenant_cached(ctx, name, load)`` keeps a value per (municipality,
+  version), tables opting in with ``__tenant_cached__ = True`` bump the version; ``cached_taxonomy(ctx)`` (topics
+  and areas), ``cache_copies(rows)`` (ORM rows safe to keep).
 - Mail in the reader's language: ``recipient_language(app.catalogs, locale)`` (a context manager: gettext
   translates in ``locale`` while a mail is composed, e.g. in a job).
 
@@ -105,6 +109,7 @@ if TYPE_CHECKING:  # the public names and where each lives; read at import time 
         COMMENT_KIND,
         ItemKind,
         ItemView,
+        ListCounts,
         ParticipationRules,
         comment_counts,
         comment_total,
@@ -145,6 +150,9 @@ if TYPE_CHECKING:  # the public names and where each lives; read at import time 
         StatSpec,
         TranslationDomain,
     )
+    from core.tenant_cache import copies as cache_copies
+    from core.tenant_cache import taxonomy as cached_taxonomy
+    from core.tenant_cache import tenant_cached
     from core.throttle import RateLimited, rate_limit
     from core.web.errors import UserFacingError
     from core.web.forms import Form, FormErrors, invalid, multiloc_or_error, read_form
@@ -234,6 +242,7 @@ __all__ = [
     "JobContext",
     "JobSpec",
     "JsonDoc",
+    "ListCounts",
     "Localised",
     "MethodSpec",
     "MigrationLineage",
@@ -270,6 +279,8 @@ __all__ = [
     "Verdict",
     "admin_only",
     "audit",
+    "cache_copies",
+    "cached_taxonomy",
     "comment_counts",
     "comment_total",
     "currency_digits",
@@ -319,6 +330,7 @@ __all__ = [
     "signed_in",
     "sse_response",
     "table_download",
+    "tenant_cached",
     "tenant_channel",
     "uploads",
     "utcnow",

@@ -14,6 +14,7 @@ PROJECT_STATUSES = ("draft", "published", "archived")
 
 class Area(IdMixin, TenantScoped, Base):
     __tablename__ = "area"
+    __tenant_cached__ = True  # kept per worker: changes bump tenant.version (core/db/versioning.py)
 
     name: Mapped[dict] = mapped_column(default=dict)
     position: Mapped[int] = mapped_column(default=0)
@@ -21,6 +22,7 @@ class Area(IdMixin, TenantScoped, Base):
 
 class Topic(IdMixin, TenantScoped, Base):
     __tablename__ = "topic"
+    __tenant_cached__ = True  # kept per worker: changes bump tenant.version (core/db/versioning.py)
 
     name: Mapped[dict] = mapped_column(default=dict)
     position: Mapped[int] = mapped_column(default=0)

@@ -12,6 +12,7 @@ from core.db.base import Base, BigId, IdMixin, utcnow
 
 class Tenant(IdMixin, Base):
     __tablename__ = "tenant"
+    __tenant_cached__ = True  # settings changes bump ``version`` (core/db/versioning.py)
 
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[dict] = mapped_column(default=dict)
@@ -30,6 +31,8 @@ class Tenant(IdMixin, Base):
     # How a resident gets their account verified here (multilingual text shown at /verification).
     verification_help: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by every change to the tenant or to rows workers cache per (tenant id, version): core/tenant_cache.py.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     hosts: Mapped[list[TenantHost]] = relationship(back_populates="tenant", cascade="all, delete-orphan")
 
