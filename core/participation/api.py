@@ -12,7 +12,7 @@ from core.participation.comments import counts as comment_counts
 from core.participation.follows import follow
 from core.participation.reactions import counts as reaction_counts
 from core.participation.registry import COMMENT_KIND, ItemKind, ParticipationRules
-from core.participation.view import ItemView, item_view, item_views
+from core.participation.view import Counted, ItemView, ListCounts, item_view, item_views
 
 
 async def follow_item(session: Any, kind: str, item_id: int, user_id: int) -> None:
@@ -46,8 +46,10 @@ def comment_total(kind: str, item_id: Any) -> Any:
 
 __all__ = [
     "COMMENT_KIND",
+    "Counted",
     "ItemKind",
     "ItemView",
+    "ListCounts",
     "ParticipationRules",
     "comment_counts",
     "comment_total",

@@ -20,6 +20,8 @@ from core.participation.items import Item, attempt, refuse, require
 from core.permissions import denied
 from core.web.errors import UserFacingError
 
+KINDS = ("like", "dislike", "up")  # every reaction a person can give (set_reaction refuses others)
+
 
 async def lock_person(session: AsyncSession, user: User) -> None:
     """Serialise one person's limited acts (a no-op on SQLite, whose writers already hold the database lock)."""
@@ -88,7 +90,7 @@ async def set_reaction(item: Item, reaction: str | None) -> str | None:
     """Make the person's reaction on the item exactly ``reaction`` (None removes it); idempotent under repetition."""
     user = require(item, "react")
     await attempt(item, "react")
-    if reaction is not None and reaction not in ("like", "dislike", "up"):
+    if reaction is not None and reaction not in KINDS:
         raise UserFacingError(detail=_("Unknown reaction."), status_code=400)
     if item.is_comment and not item.obj.visible:
         raise UserFacingError(detail=_("This comment can no longer be changed."), status_code=409)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
+
 from core import multiloc
-from core.models import Comment
+from core.models import Comment, Reaction
 from core.participation import comments, follows, reactions, statuses
 from core.participation.items import Item, verdict
 from core.participation.moderation import HIDE_REASONS, REPORT_REASONS, UNHIDE_REASONS, can_hide, hide_reason_label
@@ -109,9 +111,71 @@ async def view_of(item: Item) -> ItemView:
     return found
 
 
-async def item_views(pctx: Any, kind: str, objs: list[Any]) -> dict[int, ItemView]:
-    """Views of a list's items for their reaction buttons and comment counts, in four queries whatever the list's
-    length (counts, comment counts, the person's reactions, what the person already gave in the phase).
+@dataclass
+class Counted:
+    """One list row's participation figures, read from the columns ``ListCounts`` added to the page query."""
+
+    comments: int
+    reactions: dict[str, int]
+    mine: str | None
+    given: dict[str, int]
+
+
+class ListCounts:
+    """The counts a list shows, as columns of the list's own page query instead of queries of their own.
+
+    ``columns`` are labelled scalar subqueries to add to the statement that selects the page's items (correlated
+    on ``item_id``, the column holding the item's id): visible comments, reactions of each kind, the visitor's own
+    reaction and, not correlated, what the visitor already gave in the phase (for per-phase limits). ``read(row)``
+    turns a result row's values into a ``Counted``; ``item_views(..., counted=...)`` then sends no query. The
+    subqueries go through the session's tenant scoping like the rest of the statement.
+    """
+
+    def __init__(self, pctx: Any, kind: str, item_id: Any) -> None:
+        from core.participation.api import comment_total, reaction_total
+
+        user = pctx.user
+        self.kinds = reactions.KINDS
+        self.signed_in = user is not None
+        columns = [comment_total(kind, item_id).label("th_comments")]
+        columns += [reaction_total(kind, item_id, (k,)).label(f"th_reactions_{k}") for k in self.kinds]
+        if user is not None:
+            mine = (
+                select(Reaction.kind)
+                .where(Reaction.item_kind == kind, Reaction.item_id == item_id, Reaction.user_id == user.id)
+                .limit(1)
+                .correlate_except(Reaction)
+                .scalar_subquery()
+            )
+            columns.append(mine.label("th_mine"))
+            for k in self.kinds:
+                given = select(func.count(Reaction.id)).where(
+                    Reaction.user_id == user.id,
+                    Reaction.phase_id == pctx.phase.id,
+                    Reaction.item_kind == kind,
+                    Reaction.kind == k,
+                )
+                columns.append(given.correlate(None).scalar_subquery().label(f"th_given_{k}"))
+        self.columns = columns
+
+    def read(self, row: Any) -> Counted:
+        values = row._mapping
+        found = {k: int(values[f"th_reactions_{k}"] or 0) for k in self.kinds}
+        given = {k: int(values[f"th_given_{k}"] or 0) for k in self.kinds} if self.signed_in else {}
+        return Counted(
+            comments=int(values["th_comments"] or 0),
+            reactions={k: n for k, n in found.items() if n},
+            mine=values["th_mine"] if self.signed_in else None,
+            given={k: n for k, n in given.items() if n},
+        )
+
+
+async def item_views(
+    pctx: Any, kind: str, objs: list[Any], counted: dict[int, Counted] | None = None
+) -> dict[int, ItemView]:
+    """Views of a list's items for their reaction buttons and comment counts: no query when the page query brought
+    the counts (``counted``, see ``ListCounts``), else four whatever the list's length (counts, comment counts, the
+    person's reactions, what the person already gave in the phase).
 
     The views carry no thread, history or follow state: a list shows buttons and counts, the item page the rest.
     """
@@ -120,10 +184,18 @@ async def item_views(pctx: Any, kind: str, objs: list[Any]) -> dict[int, ItemVie
     if not ids:
         return {}
     session, user = pctx.session, pctx.user
-    counted = await reactions.counts(session, kind, ids)
-    discussed = await comments.counts(session, kind, ids)
-    mine = await reactions.mine(session, user, kind, ids)
-    given = await reactions.used(session, user, kind, pctx.phase.id)
+    if counted is not None:
+        counted_rows = [counted[i] for i in ids]
+        counted_reactions = {i: c.reactions for i, c in zip(ids, counted_rows, strict=True)}
+        discussed = {i: c.comments for i, c in zip(ids, counted_rows, strict=True)}
+        mine = {i: c.mine for i, c in zip(ids, counted_rows, strict=True) if c.mine is not None}
+        given = counted_rows[0].given
+    else:
+        counted_reactions = await reactions.counts(session, kind, ids)
+        discussed = await comments.counts(session, kind, ids)
+        mine = await reactions.mine(session, user, kind, ids)
+        given = await reactions.used(session, user, kind, pctx.phase.id)
+    counted_by_id = counted_reactions
     found: dict[int, ItemView] = {}
     for obj in objs:
         item = Item(kind, obj.id, obj, adapter, pctx)
@@ -132,7 +204,7 @@ async def item_views(pctx: Any, kind: str, objs: list[Any]) -> dict[int, ItemVie
             item=item,
             thread=comments.Thread(),
             comment_count=discussed[obj.id],
-            reaction_counts=counted[obj.id],
+            reaction_counts=counted_by_id[obj.id],
             my_reaction=current,
             reaction_verdicts={k: reactions.limit_verdict(item, k, given, current) for k in item.rules.reactions},
             following=False,

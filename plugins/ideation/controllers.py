@@ -84,8 +84,8 @@ def read_query(request: Request, pctx: PhaseContext) -> tuple[ListQuery, str]:
 
 async def common(pctx: PhaseContext) -> dict[str, Any]:
     """What every ideation template needs: the phase, labels, taxonomies and the base path."""
-    known = await services.statuses(pctx.session, pctx.ctx.locale, pctx.tenant.default_locale)
-    topics, areas = await services.taxonomy(pctx.session)
+    known = await services.statuses(pctx.session, pctx.ctx.locale, pctx.tenant.default_locale, ctx=pctx.ctx)
+    topics, areas = await services.taxonomy(pctx.session, ctx=pctx.ctx)
     return {
         "pctx": pctx,
         "config": pctx.config,
@@ -102,8 +102,8 @@ async def common(pctx: PhaseContext) -> dict[str, Any]:
 
 async def listing(pctx: PhaseContext, query: ListQuery, view: str) -> dict[str, Any]:
     page = await services.list_ideas(pctx, query)
-    mine = await services.standing(pctx)
-    parts = await item_views(pctx, KIND, page.ideas)
+    mine = page.standing if page.standing is not None else await services.standing(pctx)
+    parts = await item_views(pctx, KIND, page.ideas, counted=page.counted)
     located = [i for i in page.ideas if i.located]
     return {
         "names": page.names,

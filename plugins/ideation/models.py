@@ -21,6 +21,7 @@ class IdeaStatus(IdMixin, TenantScoped, Base):
     """A status a municipality adds to the built-in ones, with a multilingual label and a colour."""
 
     __tablename__ = "ideation_status"
+    __tenant_cached__ = True  # kept per worker: changes bump tenant.version (core.tenant_cached)
     __table_args__ = (UniqueConstraint("tenant_id", "key"),)
 
     key: Mapped[str] = mapped_column(String(40))

@@ -14,19 +14,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import (
     COMMENT_KIND,
     Area,
     Comment,
+    ListCounts,
     PhaseOutput,
     Reaction,
     Topic,
     User,
     UserFacingError,
     Verdict,
+    cache_copies,
+    cached_taxonomy,
     comment_total,
     current_locale,
     denied,
@@ -34,6 +37,7 @@ from core import (
     pick,
     reaction_total,
     sanitize,
+    tenant_cached,
     utcnow,
 )
 from core import gettext as _
@@ -67,19 +71,29 @@ class StatusInfo:
     locks: bool = True
 
 
-async def statuses(session: AsyncSession, locale: str, default_locale: str) -> dict[str, StatusInfo]:
-    """Built-in statuses first, then the tenant's own, labelled in the reader's language."""
+async def _custom_statuses(session: AsyncSession) -> list[IdeaStatus]:
+    rows = await session.scalars(select(IdeaStatus).order_by(IdeaStatus.position, IdeaStatus.id))
+    return cache_copies(list(rows.all()))
+
+
+async def statuses(session: AsyncSession, locale: str, default_locale: str, ctx: Any = None) -> dict[str, StatusInfo]:
+    """Built-in statuses first, then the tenant's own, labelled in the reader's language. With the request's
+    ``ctx`` the tenant's own come from the worker's cache (kept right by the tenant's version)."""
     found = {
         k: StatusInfo(k, str(v["label"]), str(v["colour"]), locks=k != DEFAULT_STATUS) for k, v in STATUSES.items()
     }
-    for row in (await session.scalars(select(IdeaStatus).order_by(IdeaStatus.position, IdeaStatus.id))).all():
+    rows = await (tenant_cached(ctx, "ideation.statuses", _custom_statuses) if ctx else _custom_statuses(session))
+    for row in rows:
         found[row.key] = StatusInfo(
             row.key, pick(row.label, locale, default_locale).text or row.key, row.colour, True, row.locks_idea
         )
     return found
 
 
-async def taxonomy(session: AsyncSession) -> tuple[list[Topic], list[Area]]:
+async def taxonomy(session: AsyncSession, ctx: Any = None) -> tuple[list[Topic], list[Area]]:
+    """Topics and areas in order; with the request's ``ctx`` from the worker's cache (read-only rows)."""
+    if ctx is not None:
+        return await cached_taxonomy(ctx)
     topics = list((await session.scalars(select(Topic).order_by(Topic.position, Topic.id))).all())
     areas = list((await session.scalars(select(Area).order_by(Area.position, Area.id))).all())
     return topics, areas
@@ -189,6 +203,8 @@ class Page:
     page_size: int
     topics_by_idea: dict[int, list[int]]
     names: dict[int, str]  # public display names of the page's authors (never of anonymous or offline ideas)
+    counted: dict[int, Any] | None = None  # comments and reactions per idea, from the page query (core.ListCounts)
+    standing: Standing | None = None  # the visitor's own ideas in the phase, from the page query
 
     @property
     def has_more(self) -> bool:
@@ -199,9 +215,15 @@ class Page:
         return max(1, -(-self.total // self.page_size))
 
 
+def _own_ideas(pctx: Any) -> Any:
+    return select(func.count()).select_from(Idea).where(Idea.phase_id == pctx.phase.id, Idea.author_id == pctx.user.id)
+
+
 async def list_ideas(pctx: Any, query: ListQuery) -> Page:
-    """One page of ideas with filters; two queries whatever the page size (the ideas with the total and their
-    authors' names, then their topics), three when the page is past the end (the total alone)."""
+    """One page of ideas with filters, in one statement whatever the page size: the page's ids, their order and the
+    total (a window count) in a subquery, then per idea its author's public name, topics, comment and reaction
+    counts and the visitor's reaction (correlated subqueries, evaluated for the page's rows only), and the
+    visitor's own ideas and reactions in the phase. A page past the end costs the total and the standing apart."""
     stmt = visible_ideas(pctx)
     if query.topic is not None:
         stmt = stmt.where(Idea.id.in_(select(IdeaTopic.idea_id).where(IdeaTopic.topic_id == query.topic)))
@@ -215,31 +237,52 @@ async def list_ideas(pctx: Any, query: ListQuery) -> Page:
     counted = select(func.count()).select_from(stmt.subquery())
     sort = query.sort if query.sort in SORTS else pctx.config.default_sort
     if sort == "newest":
-        stmt = stmt.order_by(Idea.created_at.desc(), Idea.id.desc())
+        order = [Idea.created_at.desc(), Idea.id.desc()]
     elif sort == "reactions":
-        stmt = stmt.order_by(reaction_total(KIND, Idea.id).desc(), Idea.id.desc())
+        order = [reaction_total(KIND, Idea.id).desc(), Idea.id.desc()]
     elif sort == "discussed":
-        stmt = stmt.order_by(comment_total(KIND, Idea.id).desc(), Idea.id.desc())
+        order = [comment_total(KIND, Idea.id).desc(), Idea.id.desc()]
     else:
         multiplier, offset = _random_key(pctx.ctx.visitor_id)
-        stmt = stmt.order_by((Idea.id * multiplier + offset) % RANDOM_PRIME, Idea.id)
+        order = [(Idea.id * multiplier + offset) % RANDOM_PRIME, Idea.id]
     size = pctx.config.page_size
     page = max(1, min(query.page, 10_000))
-    # The total comes with the page (a window count) and the public names with a join, instead of a query each.
-    named = func.coalesce(User.display_name, "")
-    stmt = stmt.outerjoin(User, User.id == Idea.author_id).add_columns(func.count().over(), named)
-    rows = (await pctx.session.execute(stmt.limit(size).offset((page - 1) * size))).all()
+    rank = func.row_number().over(order_by=order).label("rank")
+    window = (
+        stmt.with_only_columns(Idea.id.label("idea_id"), func.count().over().label("total"), rank)
+        .order_by(*order)
+        .limit(size)
+        .offset((page - 1) * size)
+        .subquery("page_ids")
+    )
+    counts = ListCounts(pctx, KIND, Idea.id)
+    topics = (
+        select(func.aggregate_strings(cast(IdeaTopic.topic_id, String), ","))
+        .where(IdeaTopic.idea_id == Idea.id)
+        .correlate_except(IdeaTopic)
+        .scalar_subquery()
+        .label("topic_ids")
+    )
+    extra = [_own_ideas(pctx).scalar_subquery().label("own_ideas")] if pctx.user is not None else []
+    named = func.coalesce(User.display_name, "").label("author_name")
+    full = (
+        select(Idea, window.c.total, named, topics, *counts.columns, *extra)
+        .join(window, window.c.idea_id == Idea.id)
+        .outerjoin(User, User.id == Idea.author_id)
+        .order_by(window.c.rank)
+    )
+    rows = (await pctx.session.execute(full)).all()
     ideas = [row[0] for row in rows]
-    total = int(rows[0][1]) if rows else int(await pctx.session.scalar(counted) or 0)
-    names = {i.author_id: row[2] for i, row in zip(ideas, rows, strict=True) if _public_author(i)}
-    topics_by_idea: dict[int, list[int]] = {i.id: [] for i in ideas}
-    if ideas:
-        rows = await pctx.session.execute(
-            select(IdeaTopic.idea_id, IdeaTopic.topic_id).where(IdeaTopic.idea_id.in_(list(topics_by_idea)))
-        )
-        for idea_id, topic_id in rows.all():
-            topics_by_idea[idea_id].append(topic_id)
-    return Page(ideas, total, page, size, topics_by_idea, names)
+    if not rows:
+        return Page([], int(await pctx.session.scalar(counted) or 0), page, size, {}, {})
+    total = int(rows[0].total)
+    names = {i.author_id: row.author_name for i, row in zip(ideas, rows, strict=True) if _public_author(i)}
+    topics_by_idea = {
+        i.id: sorted(int(t) for t in (row.topic_ids or "").split(",") if t) for i, row in zip(ideas, rows, strict=True)
+    }
+    standing = Standing(ideas=int(rows[0].own_ideas or 0)) if pctx.user is not None else Standing()
+    by_id = {i.id: counts.read(row) for i, row in zip(ideas, rows, strict=True)}
+    return Page(ideas, total, page, size, topics_by_idea, names, by_id, standing)
 
 
 async def similar(pctx: Any, title: str, *, exclude: int | None = None) -> list[tuple[int, str, float]]:
