@@ -111,7 +111,7 @@ def flash(request: Request) -> str | None:
 
 
 async def common(pctx: PhaseContext) -> dict[str, Any]:
-    topics, areas = await services.taxonomy(pctx.session)
+    topics, areas = await services.taxonomy(pctx.session, ctx=pctx.ctx)
     return {
         "pctx": pctx,
         "config": pctx.config,

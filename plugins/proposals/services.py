@@ -19,7 +19,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from core import Area, Follow, Notification, Topic, User, UserFacingError, audit, notifications, utcnow
+from core import Area, Follow, Notification, Topic, User, UserFacingError, audit, cached_taxonomy, notifications, utcnow
 from core import gettext as _
 from core import lazy_gettext as _l
 from plugins.proposals import rules
@@ -151,7 +151,10 @@ async def names(session: Any, ids: set[int | None]) -> dict[int, str]:
     return {r[0]: r[1] for r in rows.all()}
 
 
-async def taxonomy(session: Any) -> tuple[list[Topic], list[Area]]:
+async def taxonomy(session: Any, ctx: Any = None) -> tuple[list[Topic], list[Area]]:
+    """Topics and areas in order; with the request's ``ctx`` from the worker's cache (read-only rows)."""
+    if ctx is not None:
+        return await cached_taxonomy(ctx)
     topics = list((await session.scalars(select(Topic).order_by(Topic.position, Topic.id))).all())
     areas = list((await session.scalars(select(Area).order_by(Area.position, Area.id))).all())
     return topics, areas
