@@ -55,9 +55,14 @@ def _scope_statement(state: ORMExecuteState) -> None:
         if _touches_tenant_data(state):
             raise TenantScopeError("query on tenant data from a session without a tenant scope")
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    if state.session.get_bind().dialect.name == "sqlite":
+        # ``tenant_id + 0``: the same rows, but SQLite (which has no statistics unless ANALYZE ran) may no longer
+        # pick the tenant_id index, which it otherwise prefers over (item_kind, item_id) and the like: counting one
+        # idea's comments then scanned every comment of the municipality (220 ms instead of 2 for a list page).
+        criteria = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id + 0 == tenant_id, include_aliases=True)
+    else:
+        criteria = with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    state.statement = state.statement.options(criteria)
 
 
 @event.listens_for(Session, "before_flush")
