@@ -56,6 +56,11 @@ A plugin writes ``from core import ...`` and nothing else: never ``core.<submodu
 - Per-worker caches (core/tenant_cache.py): ``tenant_cached(ctx, name, load)`` keeps a value per (municipality,
   version), tables opting in with ``__tenant_cached__ = True`` bump the version; ``cached_taxonomy(ctx)`` (topics
   and areas), ``cache_copies(rows)`` (ORM rows safe to keep).
+- Weighted estimates (docs/writing_plugins.md, "Weighted results"): ``person_weights(session, pm, user_ids,
+  phase=... | project_id=...)`` gives each person's raking weight (``PersonWeights``: weights, questions used, cap,
+  effective sample size, how many are left out unweighted, and ``available``/``reason``/``message`` when there is
+  not enough data); ``weighted_tally(rows, weights, order=())`` turns ``(user_id, category)`` rows into raw and
+  weighted counts and shares (``Tally``). An estimate for analysis, never an official result.
 - Mail in the reader's language: ``recipient_language(app.catalogs, locale)`` (a context manager: gettext
   translates in ``locale`` while a mail is composed, e.g. in a job).
 
@@ -78,6 +83,8 @@ if TYPE_CHECKING:  # the public names and where each lives; read at import time 
     from core.db.base import Base, BigId, IdMixin, JsonDoc, TenantScoped, TimestampMixin, UTCDateTime, utcnow
     from core.db.lineages import plugin_lineage
     from core.db.scoping import TenantScopeError
+    from core.demographics.weights import PersonWeights, Tally, person_weights
+    from core.demographics.weights import tally as weighted_tally
     from core.exports import table_download
     from core.handoff import has_phase_outputs, phase_outputs
     from core.hookspecs import hookimpl
@@ -251,6 +258,7 @@ __all__ = [
     "MultiLocLines",
     "Notification",
     "ParticipationRules",
+    "PersonWeights",
     "Phase",
     "PhaseContext",
     "PhaseOutput",
@@ -267,6 +275,7 @@ __all__ = [
     "RowError",
     "StatSpec",
     "StatusChange",
+    "Tally",
     "Tenant",
     "TenantScopeError",
     "TenantScoped",
@@ -310,6 +319,7 @@ __all__ = [
     "notifications",
     "notify_user",
     "participation_cases",
+    "person_weights",
     "phase_context",
     "phase_outputs",
     "phase_state",
@@ -334,4 +344,5 @@ __all__ = [
     "tenant_channel",
     "uploads",
     "utcnow",
+    "weighted_tally",
 ]

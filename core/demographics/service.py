@@ -384,6 +384,7 @@ class Weighting:
     result: RakeResult | None
     shares: dict[int, dict[str, float]]
     size: int
+    people: list[int] = field(default_factory=list)  # the raked user ids, in the order of ``result.weights``
 
 
 def weighting(
@@ -434,7 +435,7 @@ def weighting(
         )
         for q in usable
     }
-    return Weighting(result, shares, len(people))
+    return Weighting(result, shares, len(people), people.tolist())
 
 
 def current_year() -> int:
