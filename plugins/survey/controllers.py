@@ -26,6 +26,7 @@ from core import (
     RequestContext,
     UserFacingError,
     denied,
+    person_weights,
     phase_context,
     rate_limit,
     read_form,
@@ -33,6 +34,7 @@ from core import (
     render,
     table_download,
     uploads,
+    weighted_tally,
 )
 from core import gettext as _
 
@@ -401,6 +403,37 @@ def _filtered(questions: list[rules.Question], answers: list[dict[str, Any]], by
     return [a for a in answers if rules.holds(condition, a)]
 
 
+CHOICES = ("single", "dropdown", "multiple")
+
+
+def _chosen(question: rules.Question, value: Any) -> list[str]:
+    """The options a stored answer of a choice question counts in (as ``results.summarise`` counts them)."""
+    if value in (None, "", [], {}):
+        return []
+    if question.kind == "multiple":
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+    return [value if isinstance(value, str) else "other"]
+
+
+async def _weighted(pctx: PhaseContext, questions: list[rules.Question], kept: list[Any]) -> dict[str, Any]:
+    """Staff only: per choice question, raw and weighted shares of the people behind the kept responses.
+
+    An anonymous phase's responses have no person and are never weighted (nor linked to one here). In a named phase
+    a response without an account (paper, browser token) has no weight and is left out of the estimate."""
+    if pctx.config.anonymous:
+        return {"anonymous": True, "weights": None, "tallies": {}}
+    weights = await person_weights(pctx.session, pctx.ctx.app.pm, {r.user_id for r in kept}, phase=pctx.phase)
+    tallies = {}
+    if weights.available:
+        for q in questions:
+            if q.kind in CHOICES:
+                rows = [(r.user_id, key) for r in kept for key in _chosen(q, r.answers.get(q.key))]
+                tally = weighted_tally(rows, weights, order=q.option_ids)
+                if tally.available:
+                    tallies[q.key] = tally
+    return {"anonymous": False, "weights": weights, "tallies": tallies}
+
+
 @get("/results")
 async def results_page(request: Request, ctx: Ctx, phase_id: FromPath[int]) -> Response[str]:
     pctx = await phase_context(ctx, phase_id, KEY)
@@ -408,21 +441,28 @@ async def results_page(request: Request, ctx: Ctx, phase_id: FromPath[int]) -> R
         raise UserFacingError(detail=_("The results are published when the survey closes."), status_code=403)
     stored = await services.questions_of(pctx.session, pctx.phase.id, removed=pctx.moderator)
     questions = [services.as_rule(q) for q in stored]
-    everything = [r.answers for r in await services.responses_for_results(pctx.session, pctx.phase.id)]
+    responses = await services.responses_for_results(pctx.session, pctx.phase.id)
+    everything = [r.answers for r in responses]
     by, value = request.query_params.get("by", "")[:20], request.query_params.get("is", "")[:100]
     search = request.query_params.get("q", "")[:200].replace("\x00", "")
     answers = _filtered(questions, everything, by, value)
     filters = [q for q in stored if q.kind in ("single", "dropdown", "multiple")]
+    weighted = None
+    if pctx.moderator:
+        kept_ids = {id(a) for a in answers}
+        weighted = await _weighted(pctx, questions, [r for r in responses if id(r.answers) in kept_ids])
     blocks = []
     for row, question in zip(stored, questions, strict=True):
         if question.kind in rules.BLOCKS:
             continue
         summary = results.summarise(question, answers, search)
-        blocks.append({"q": row, "rule": question, "s": summary, "chart": charts.chart(row, question, summary)})
+        tally = weighted["tallies"].get(question.key) if weighted else None
+        blocks.append({"q": row, "rule": question, "s": summary, "chart": charts.chart(row, question, summary),
+                       "tally": tally})  # fmt: skip
     return render(request, "survey/results.html", pctx=pctx, project=pctx.project, phase=pctx.phase,
                   base=base(pctx), blocks=blocks, total=len(answers), everything=len(everything), filters=filters,
                   by=by, value=value, search=search, percent=results.percent,
-                  moderator=pctx.moderator)  # fmt: skip
+                  moderator=pctx.moderator, weighted=weighted)  # fmt: skip
 
 
 async def _export(ctx: RequestContext, phase_id: int, fmt: str) -> Response[bytes]:

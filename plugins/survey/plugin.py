@@ -190,16 +190,21 @@ def on_event(event: Any) -> Any:
 
 @hookimpl
 def participants(phase: Any) -> Any:
-    """Signed-in residents who responded (for representativeness): the one-per-person rows ``u:<user id>``.
+    """Signed-in residents who responded (for representativeness and weighted results): the one-per-person rows
+    ``u:<user id>``, and in a named phase the responses' accounts (a phase allowing several responses keeps no
+    one-per-person row).
 
-    Only who took part, never what they answered, so anonymous phases count too; paper and browser-token
-    responses have no account and no profile to compare."""
+    Only who took part, never what they answered, so anonymous phases count too (their responses hold no account);
+    paper and browser-token responses have no account and no profile to compare."""
     if getattr(phase, "method", None) != KEY:
         return None
     from sqlalchemy import BigInteger, cast, func, select
 
-    from .models import SurveyParticipant
+    from .models import SurveyParticipant, SurveyResponse
 
-    return select(cast(func.substr(SurveyParticipant.who, 3), BigInteger)).where(
-        SurveyParticipant.phase_id == phase.id, SurveyParticipant.who.like("u:%")
-    )
+    return [
+        select(cast(func.substr(SurveyParticipant.who, 3), BigInteger)).where(
+            SurveyParticipant.phase_id == phase.id, SurveyParticipant.who.like("u:%")
+        ),
+        select(SurveyResponse.user_id).where(SurveyResponse.phase_id == phase.id, SurveyResponse.user_id.is_not(None)),
+    ]
