@@ -30,16 +30,18 @@ from core import (
     is_htmx,
     multiloc_or_error,
     ngettext,
+    person_weights,
     phase_context,
     read_form,
     redirect,
     render,
     uploads,
+    weighted_tally,
 )
 from core import gettext as _
 
 from . import services
-from .models import Budget, Option
+from .models import Ballot, Budget, Option
 from .rules import rule_names
 from .services import BallotSubmitted, CartLine, CartRefused, CartView, ImportRefused
 from .spec import BALLOT_TYPE_LABELS, SOURCE_LABELS, VOTE_ACTION, BudgetingConfig, results_public
@@ -313,6 +315,7 @@ async def results_page(request: Request, ctx: Ctx, phase_id: FromPath[int]) -> R
     preview = not visible and pctx.moderator
     results = await _results(pctx) if visible or preview else []
     areas = {a.id: a for a in await _areas(ctx)} if results else {}
+    weights, weighted = await _weighted(ctx, pctx, results) if results and pctx.moderator else (None, {})
     return render(
         request,
         "budgeting/results.html",
@@ -328,7 +331,33 @@ async def results_page(request: Request, ctx: Ctx, phase_id: FromPath[int]) -> R
         source_labels=SOURCE_LABELS,
         money_fraction=money_fraction(ctx),
         paid_text=paid_text,
+        weights=weights,
+        weighted=weighted,
     )
+
+
+async def _weighted(ctx: RequestContext, pctx: PhaseContext, results: list) -> tuple[Any, dict[int, Any]]:
+    """Staff's weighted estimate of each option's share of voters (core.person_weights): for analysis next to the
+    raw figures; the winners are always computed from the raw ballots. Paper ballots have no person: left out."""
+    rows = (
+        await pctx.session.execute(
+            select(Ballot.budget_id, Ballot.user_id, Ballot.option_ids).where(
+                Ballot.budget_id.in_([r.budget.id for r in results])
+            )
+        )
+    ).all()
+    weights = await person_weights(pctx.session, ctx.app.pm, {u for _b, u, _o in rows if u}, phase=pctx.phase)
+    if not weights.available:
+        return weights, {}
+    weighted = {
+        r.budget.id: weighted_tally(
+            [(user, oid) for budget, user, oids in rows if budget == r.budget.id for oid in dict.fromkeys(oids)],
+            weights,
+            order=[o.id for o in r.options],
+        )
+        for r in results
+    }
+    return weights, weighted
 
 
 @get("/results/export/{fmt:str}")

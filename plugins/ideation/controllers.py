@@ -469,4 +469,5 @@ class IdeationController(Controller):
             totals=await insights.totals(pctx.session, phase), over_time=await insights.over_time(pctx.session, phase),
             top_topics=await insights.top_topics(pctx.session, phase), themes=themes, titles=titles,
             exports=ctx.app.registry.exports_for(KEY),
+            liked=await insights.weighted_likes(pctx.session, ctx.app.pm, phase),
         )  # fmt: skip

@@ -112,3 +112,32 @@ async def themes(session: AsyncSession, phase: Any, k: int | None = None) -> lis
     from plugins.ideation.themes import themes as cluster  # numpy: loaded by this page, not by every worker
 
     return [{"terms": t.terms, "idea_ids": t.idea_ids} for t in cluster(items, k=k)]
+
+
+TOP_LIKED = 10
+
+
+async def weighted_likes(session: AsyncSession, pm: Any, phase: Any) -> tuple[Any, list[dict[str, Any]]]:
+    """The most liked ideas with each one's share of the people who liked something, raw and weighted by who took
+    part (core.person_weights): a staff estimate of what the population might like, never a ranking residents see.
+    Returns (the weights, rows of {id, title, likes, share, weighted_share}); no rows when weighting cannot run."""
+    from core import person_weights, weighted_tally
+
+    rows = (
+        await session.execute(
+            select(Reaction.user_id, Reaction.item_id).where(
+                Reaction.phase_id == phase.id, Reaction.item_kind == KIND, Reaction.kind == "like"
+            )
+        )
+    ).all()
+    weights = await person_weights(session, pm, {u for u, _i in rows}, phase=phase)
+    if not rows or not weights.available:
+        return weights, []
+    tally = weighted_tally([(u, i) for u, i in rows], weights)
+    top = sorted(tally.figures, key=lambda f: (-f.count, f.key))[:TOP_LIKED]
+    titles = dict((await session.execute(select(Idea.id, Idea.title).where(Idea.id.in_([f.key for f in top])))).all())
+    out = [
+        {"id": f.key, "title": titles.get(f.key, {}), "likes": f.count, "share": f.share, "weighted": f.weighted_share}
+        for f in top
+    ]
+    return tally, out
