@@ -8,15 +8,47 @@ Typical use::
     outcome = compute(election, "greedy", tie_break="min_cost,max_votes,id")
 """
 
-from .add1 import equal_shares, equal_shares_add1, equal_shares_add1_pabutools, voter_preference_counts
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .election import Election, ElectionError, Project, Voter, format_amount, parse_amount
-from .equal_shares import MESRun, equal_shares_fixed
 from .greedy import greedy, greedy_no_skip, greedy_threshold
 from .outcome import Outcome, Payment, SelectionStep
 from .pabulib import parse_pb, write_pb
-from .profile import Profile, compile_profile, profile_from_votes
 from .registry import RULES, VOTES_ONLY_RULES, UnknownRuleError, compute, compute_from_votes, rule_names
 from .tiebreak import TieBreak
+
+if TYPE_CHECKING:
+    from .add1 import equal_shares, equal_shares_add1, equal_shares_add1_pabutools, voter_preference_counts
+    from .equal_shares import MESRun, equal_shares_fixed
+    from .profile import Profile, compile_profile, profile_from_votes
+
+# Modules that need numpy are imported on first use of one of their names (PEP 562), so the web workers that
+# import this package for its parser and rule names do not load numpy at start (tests/test_startup_imports.py).
+_NUMPY_MODULES = {
+    "equal_shares": "add1",
+    "equal_shares_add1": "add1",
+    "equal_shares_add1_pabutools": "add1",
+    "voter_preference_counts": "add1",
+    "MESRun": "equal_shares",
+    "equal_shares_fixed": "equal_shares",
+    "Profile": "profile",
+    "compile_profile": "profile",
+    "profile_from_votes": "profile",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _NUMPY_MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # Bind them all at once: importing the submodule ``equal_shares`` sets this package's attribute of that name
+    # to the module, and the function of the same name must win, as it did when these imports were eager.
+    for lazy, module in _NUMPY_MODULES.items():
+        globals()[lazy] = getattr(import_module(f"{__name__}.{module}"), lazy)
+    return globals()[name]
+
 
 __all__ = [
     "RULES",

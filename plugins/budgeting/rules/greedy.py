@@ -8,10 +8,13 @@ positional points (ordinal), recounted from the ballots. Ties in score go to the
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from .outcome import Outcome
-from .profile import Profile
 from .tiebreak import TieBreak
+
+if TYPE_CHECKING:
+    from .profile import Profile  # numpy: imported by whoever builds one
 
 
 def greedy_order(profile: Profile, tie_break: TieBreak) -> list[int]:

@@ -4,13 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from .add1 import Progress, equal_shares, equal_shares_add1, equal_shares_add1_pabutools, with_comparison
 from .election import Election, ElectionError
 from .greedy import greedy, greedy_no_skip, greedy_threshold
 from .outcome import Outcome
-from .profile import Profile, compile_profile, profile_from_votes
 from .tiebreak import TieBreak
+
+if TYPE_CHECKING:
+    from .add1 import Progress
+    from .profile import Profile
+
+
+def _on_first_call(module: str, name: str) -> Callable[..., Any]:
+    """``module.name``, imported when first called: profiles and equal shares need numpy, which a web worker
+    loads only when it counts (tests/test_startup_imports.py)."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(import_module(f"{__package__}.{module}"), name)(*args, **kwargs)
+
+    return call
+
+
+compile_profile = _on_first_call("profile", "compile_profile")
+profile_from_votes = _on_first_call("profile", "profile_from_votes")
+equal_shares = _on_first_call("add1", "equal_shares")
+equal_shares_add1 = _on_first_call("add1", "equal_shares_add1")
+equal_shares_add1_pabutools = _on_first_call("add1", "equal_shares_add1_pabutools")
+with_comparison = _on_first_call("add1", "with_comparison")
 
 
 class UnknownRuleError(ElectionError):
@@ -24,7 +46,7 @@ def _threshold(election: Election) -> Fraction:
     return value
 
 
-RuleFn = Callable[[Election, Profile, TieBreak, "Progress | None"], Outcome]
+RuleFn = Callable[[Election, "Profile", TieBreak, "Progress | None"], Outcome]
 
 RULES: dict[str, RuleFn] = {
     "greedy": lambda e, p, t, _: greedy(p, t),

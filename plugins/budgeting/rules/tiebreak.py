@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .profile import Profile
+if TYPE_CHECKING:
+    from .profile import Profile  # numpy: imported by whoever builds one
 
 Criterion = Literal["min_cost", "max_cost", "max_votes", "min_votes", "id", "file_order"]
 CRITERIA: tuple[str, ...] = ("min_cost", "max_cost", "max_votes", "min_votes", "id", "file_order")

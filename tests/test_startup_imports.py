@@ -1,0 +1,43 @@
+"""What a web worker loads at start (issue 16): libraries that few pages use stay out until a page needs them.
+
+Checked in a fresh interpreter after ``create_app`` with every installed plugin, the work ``townhall run`` does
+before it answers. A figure of CPU or memory would be a timed test; which modules are loaded is not.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+# numpy (raking, budgeting rules, idea themes), spreadsheets, migrations, the HTTP client, Redis queues.
+NOT_AT_START = ("numpy", "openpyxl", "alembic", "httpx", "saq", "pabutools")
+
+PROBE = """
+import sys
+from core.app import create_app
+from core.settings import settings_from_env
+
+create_app(settings_from_env(require_current_schema=False))
+import babel.localedata
+
+print(",".join(sorted(name for name in sys.argv[1:] if name in sys.modules)))
+print(",".join(sorted(babel.localedata._cache)))
+"""
+
+
+def test_app_start_leaves_heavy_libraries_and_locale_data_unloaded(tmp_path: Path) -> None:
+    env = {
+        "PATH": "",
+        "PYTHONPATH": str(REPO),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'probe.sqlite3'}",
+        "TOWNHALL_SECRET_KEY": "startup-imports-probe-" + "x" * 32,
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *NOT_AT_START], capture_output=True, text=True, check=True, cwd=REPO, env=env
+    )
+    loaded, locales = proc.stdout.splitlines()
+    assert loaded == "", f"loaded at app start: {loaded}"
+    assert locales == "", f"CLDR data loaded at app start (about 1.5 MiB a locale): {locales}"
