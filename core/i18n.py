@@ -23,7 +23,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, NullTranslations, Translations
 
-from core.settings import RTL_LOCALES, SUPPORTED_LOCALES
+from core.settings import RTL_LOCALES
 from core.specs import TranslationDomain
 
 
@@ -43,8 +43,16 @@ CORE_DOMAIN = TranslationDomain("core", CORE_LOCALE_DIR, (Path(__file__).resolve
 _active_locale: ContextVar[str] = ContextVar("townhall_locale", default="en")
 _active_translations: ContextVar[NullTranslations | None] = ContextVar("townhall_translations", default=None)
 
+# Each language's own name (Babel's display name in that language, capitalised), written out rather than asked of
+# Babel at import: that would load every supported locale's CLDR data (about 8 MiB) into every worker, where only
+# the locales actually served need it. tests/test_i18n.py checks the table against Babel.
 LOCALE_NAMES: dict[str, str] = {
-    code: Locale.parse(code).get_display_name(code).capitalize() for code in SUPPORTED_LOCALES
+    "en": "English",
+    "nl": "Nederlands",
+    "fr": "Français",
+    "de": "Deutsch",
+    "nb": "Norsk bokmål",
+    "ar": "العربية",
 }
 
 

@@ -197,3 +197,12 @@ def test_format_percent_keeps_at_most_one_decimal(share: float, locale: str, exp
     from core.i18n import format_percent
 
     assert format_percent(share, locale) == expected
+
+
+def test_locale_names_are_babels_endonyms() -> None:
+    from babel import Locale
+
+    from core.i18n import LOCALE_NAMES
+    from core.settings import SUPPORTED_LOCALES
+
+    assert {code: Locale.parse(code).get_display_name(code).capitalize() for code in SUPPORTED_LOCALES} == LOCALE_NAMES
