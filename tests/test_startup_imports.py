@@ -12,8 +12,20 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-# numpy (raking, budgeting rules, idea themes), spreadsheets, migrations, the HTTP client, Redis queues.
-NOT_AT_START = ("numpy", "openpyxl", "alembic", "httpx", "saq", "pabutools")
+# numpy (raking, budgeting rules, idea themes), spreadsheets, migrations, the HTTP client, Redis queues, the
+# markdown renderer and sanitizer (first page with resident text), PostgreSQL's dialect on SQLite, the .po reader.
+NOT_AT_START = (
+    "numpy",
+    "openpyxl",
+    "alembic",
+    "httpx",
+    "saq",
+    "pabutools",
+    "markdown_it",
+    "nh3",
+    "sqlalchemy.dialects.postgresql",
+    "babel.messages.pofile",
+)
 
 PROBE = """
 import sys
