@@ -19,8 +19,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import LazyProxy, NullTranslations, Translations
 
 from core.settings import RTL_LOCALES
@@ -76,6 +74,9 @@ def load_catalog(locale_dir: Path, locale: str, domain: str) -> Translations | N
         with mo.open("rb") as fh:
             return Translations(fh, domain=domain)
     if po.exists():
+        from babel.messages.mofile import write_mo  # only for a catalog whose .mo is missing or stale
+        from babel.messages.pofile import read_po
+
         with po.open("rb") as fh:
             catalog = read_po(fh, locale=locale, domain=domain)
         buf = io.BytesIO()
