@@ -310,13 +310,17 @@ def _standalone_command(name: str | None) -> click.Command | None:
 
 
 def main() -> None:
+    name = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    if name in cli.commands:  # a core command (run, db, demo...): the plugins load with the app, if it needs one
+        cli()
+        return
+    # Babel's catalog tools (~1.2 MiB) are added only when the command may be theirs, not for every `townhall run`.
     from core.i18n_tools import i18n_group
     from core.notifications_cli import notifications_group
 
     cli.add_command(i18n_group)
     cli.add_command(notifications_group)
-    name = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
-    if name in cli.commands:  # a core command (run, db, demo...): the plugins load with the app, if it needs one
+    if name in cli.commands:
         cli()
         return
     standalone = _standalone_command(name)

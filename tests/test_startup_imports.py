@@ -53,3 +53,34 @@ def test_app_start_leaves_heavy_libraries_and_locale_data_unloaded(tmp_path: Pat
     loaded, locales = proc.stdout.splitlines()
     assert loaded == "", f"loaded at app start: {loaded}"
     assert locales == "", f"CLDR data loaded at app start (about 1.5 MiB a locale): {locales}"
+
+
+RUN_PROBE = """
+import sys
+
+import uvicorn
+
+uvicorn.run = lambda *args, **kwargs: None  # the command up to serving; the app itself is create_app, above
+sys.argv = ["townhall", "run"]
+from core.cli import main
+
+try:
+    main()
+except SystemExit as exit:  # click ends the command with one
+    assert not exit.code, exit.code
+tools = ("core.i18n_tools", "babel.messages.frontend")
+print("loaded:", ",".join(sorted(name for name in tools if name in sys.modules)))
+"""
+
+
+def test_townhall_run_leaves_the_catalog_tools_unloaded(tmp_path: Path) -> None:
+    env = {
+        "PATH": "",
+        "PYTHONPATH": str(REPO),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'probe.sqlite3'}",
+        "TOWNHALL_SECRET_KEY": "startup-imports-probe-" + "x" * 32,
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_PROBE], capture_output=True, text=True, check=True, cwd=REPO, env=env
+    )
+    assert proc.stdout.strip() == "loaded:", proc.stdout
