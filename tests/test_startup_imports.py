@@ -6,6 +6,7 @@ before it answers. A figure of CPU or memory would be a timed test; which module
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,7 @@ print(",".join(sorted(babel.localedata._cache)))
 
 def test_app_start_leaves_heavy_libraries_and_locale_data_unloaded(tmp_path: Path) -> None:
     env = {
-        "PATH": "",
+        **os.environ,
         "PYTHONPATH": str(REPO),
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'probe.sqlite3'}",
         "TOWNHALL_SECRET_KEY": "startup-imports-probe-" + "x" * 32,
@@ -75,7 +76,7 @@ print("loaded:", ",".join(sorted(name for name in tools if name in sys.modules))
 
 def test_townhall_run_leaves_the_catalog_tools_unloaded(tmp_path: Path) -> None:
     env = {
-        "PATH": "",
+        **os.environ,
         "PYTHONPATH": str(REPO),
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'probe.sqlite3'}",
         "TOWNHALL_SECRET_KEY": "startup-imports-probe-" + "x" * 32,
