@@ -10,7 +10,9 @@ Typical use::
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .election import Election, ElectionError, Project, Voter, format_amount, parse_amount
@@ -43,11 +45,21 @@ _NUMPY_MODULES = {
 def __getattr__(name: str) -> Any:
     if name not in _NUMPY_MODULES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # Bind them all at once: importing the submodule ``equal_shares`` sets this package's attribute of that name
-    # to the module, and the function of the same name must win, as it did when these imports were eager.
-    for lazy, module in _NUMPY_MODULES.items():
-        globals()[lazy] = getattr(import_module(f"{__name__}.{module}"), lazy)
-    return globals()[name]
+    value = getattr(import_module(f"{__name__}.{_NUMPY_MODULES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+class _Package(ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Loading the submodule ``equal_shares`` (add1 imports it) sets this package's attribute of that name to the
+        # module; the name stays the function's, as when add1 was imported here eagerly.
+        if name == "equal_shares" and isinstance(value, ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [
