@@ -16,8 +16,6 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import distinct, func, insert, select, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -486,7 +484,12 @@ async def submit_ballot(
         "points": [line.points for line in lines] if config.ballot_type == "cumulative" else None,
         "receipt": new_receipt(),
     }
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # the dialect's own INSERT (for ON CONFLICT), imported here: a SQLite worker never loads PostgreSQL's dialect
+    # (tests/test_startup_imports.py)
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     stmt = (
         dialect_insert(Ballot)
         .values(**values)
