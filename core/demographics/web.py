@@ -12,6 +12,7 @@ from litestar.params import FromPath
 from sqlalchemy import delete, select
 
 from core.context import Ctx, RequestContext
+from core.demographics import prompt
 from core.demographics import service as svc
 from core.exports import FORMATS, table_download
 from core.i18n import gettext as _
@@ -72,13 +73,21 @@ async def about_you(request: Request, ctx: Ctx) -> Response[str]:
     assert ctx.user is not None
     answers = await svc.answers_of(ctx.session, ctx.user.id)
     values = {f"q{qid}": value for qid, value in answers.items()}
-    return await _about_page(
+    page = await _about_page(
         request,
         ctx,
         values=values,
         saved=request.query_params.get("saved") == "1",
         next=same_origin_path(request.query_params.get("next")),
     )
+    return prompt.remember_asked(page)  # seen: the phase pages stop offering them
+
+
+@post("/account/about/later", guards=[signed_in])
+async def about_you_later(request: Request, ctx: Ctx) -> Response[str]:
+    """The phase page's "Not now": back to the phase, not asked again in this browser (the account page keeps them)."""
+    form = await read_form(request)
+    return prompt.remember_asked(redirect(request, same_origin_path(form.get("next")) or "/account/about"))
 
 
 @post("/account/about", guards=[signed_in])
@@ -382,5 +391,5 @@ async def representativeness_export(request: Request, ctx: Ctx, project_id: From
 
 
 # mounted outside the admins-only router (a project's moderators see its representativeness)
-public_routes = [about_you, about_you_save, representativeness, representativeness_export]
+public_routes = [about_you, about_you_save, about_you_later, representativeness, representativeness_export]
 routes = [demographics_page, question_create, reference_save, reference_upload, question_delete]

@@ -20,6 +20,7 @@ class ProfileQuestion(IdMixin, TenantScoped, Base):
     """
 
     __tablename__ = "profile_question"
+    __tenant_cached__ = True  # whether to ask is kept per worker (core.demographics.prompt)
 
     kind: Mapped[str] = mapped_column(String(16))
     label: Mapped[dict] = mapped_column(default=dict)

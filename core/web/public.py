@@ -13,6 +13,7 @@ from sqlalchemy import select
 from core import multiloc
 from core.context import Ctx, RequestContext
 from core.db.base import utcnow
+from core.demographics import prompt
 from core.models import Area, Project, Topic
 from core.phases import PhaseState
 from core.projects import active_phase, phase_context, project_by_slug, timeline, visible_projects
@@ -142,12 +143,15 @@ async def phase_page(request: Request, ctx: Ctx, slug: FromPath[str], phase_id: 
     if pctx.spec is not None:
         panel = await pctx.spec.render_phase(pctx)
         panel_html = Markup(render_html(request, panel.template, {**panel.context, "pctx": pctx}))  # noqa: S704 - autoescaped template output
+    asking = pctx.state is PhaseState.ACTIVE and await prompt.should_ask(request, ctx)
     return render(
         request,
         "phase.html",
         project=pctx.project,
         phase=pctx.phase,
         pctx=pctx,
+        profile_prompt=asking,
+        profile_prompt_next=f"/projects/{pctx.project.slug}/phases/{pctx.phase.id}",
         panel_html=panel_html,
         cards=phase_cards(request, ctx, pctx.project),
         states=PhaseState,
