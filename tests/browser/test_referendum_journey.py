@@ -81,8 +81,9 @@ def _close(url: str, phase_id: int) -> None:
     run_db(url, work)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def ref(live: LiveServer) -> dict[str, Any]:
+    """A fresh referendum per test and per rerun: a first attempt that voted and closed it must not be the next's."""
     if "referendum" not in live.methods:
         pytest.skip("the referendum plugin is not installed in the browser server")
     return run_db(database_url(live.log_path.parent), lambda db: _seed(db, f"harbour-{uuid.uuid4().hex[:8]}"))
