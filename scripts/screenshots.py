@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "screenshot-password-123"  # noqa: S105 - the throw-away demo's accounts
 VIEWPORTS = {"phone": (390, 844), "desktop": (1280, 900)}
-SKIP = re.compile(r"/(logout|static|api|healthz|embed)\b|\.(csv|xlsx|json|geojson|pb|png|jpg|svg)$|/export")
+SKIP = re.compile(r"/(logout|static|api|healthz|embed)\b|\.(csv|xlsx|json|geojson|pb|png|jpg|svg)$|\.ics$|/export")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
@@ -67,13 +67,18 @@ def pattern(path: str) -> str:
 
 def crawl(page, base: str, limit: int) -> list[str]:
     """Same-site pages reachable from the home page by links (GET only), one path per pattern, in visiting order."""
+    from playwright.sync_api import Error as PlaywrightError
+
     seen: dict[str, str] = {}
     queue = ["/"]
     while queue and len(seen) < limit:
         path = queue.pop(0)
         if pattern(path) in seen:
             continue
-        response = page.goto(base + path)
+        try:
+            response = page.goto(base + path)
+        except PlaywrightError:  # a download (a calendar file, an export) is not a page
+            continue
         if response is None or response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
             continue
         seen[pattern(path)] = path
