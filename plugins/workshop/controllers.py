@@ -184,6 +184,14 @@ async def check_write(pctx: PhaseContext, ws: WorkshopSession, action: str) -> A
     return reg
 
 
+async def card_to_write_on(pctx: PhaseContext, ws: WorkshopSession, card_id: int, action: str) -> Card:
+    """A card this person may vote on or reply to now: the board's write check, then the card in their room."""
+    reg = await check_write(pctx, ws, action)
+    card = await load_card(pctx, ws, card_id)
+    same_room(pctx, ws, reg, card)
+    return card
+
+
 # --------------------------------------------------------------------------- contexts
 
 
@@ -643,9 +651,7 @@ class WorkshopController(Controller):
     ) -> Response[str]:
         pctx = await phase_context(ctx, phase_id, KEY)
         ws = await load(pctx, session_id)
-        reg = await check_write(pctx, ws, VOTE)
-        card = await load_card(pctx, ws, card_id)
-        same_room(pctx, ws, reg, card)
+        card = await card_to_write_on(pctx, ws, card_id, VOTE)
         if not card.approved:
             raise fail(_("This card waits for the facilitator's approval."))
         undo = (await read_form(request)).get("undo") == "1"
@@ -685,9 +691,7 @@ class WorkshopController(Controller):
     ) -> Response[str]:
         pctx = await phase_context(ctx, phase_id, KEY)
         ws = await load(pctx, session_id)
-        reg = await check_write(pctx, ws, POST)
-        card = await load_card(pctx, ws, card_id)
-        same_room(pctx, ws, reg, card)
+        card = await card_to_write_on(pctx, ws, card_id, POST)
         return render(
             request,
             "workshop/reply.html",
