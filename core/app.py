@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None) -> TownhallApp:
         db=Database(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow),
         registry=registry,
         catalogs=Catalogs(registry.translations),
-        templates=build_environment(registry.templates, settings.template_override_dir),
+        templates=build_environment(registry.templates, settings.template_override_dir, auto_reload=settings.debug),
         mailer=Mailer(settings),
         realtime=Realtime(settings),
         rate_limits=parse_overrides(settings.rate_limits),  # a typo stops the app here, not at the first post

@@ -153,6 +153,7 @@ def main() -> int:
                                 total += len(problems)
                                 for problem in problems:
                                     report.append(f"{who} {locale} {screen} {path}: {problem}")
+                                    print(report[-1], flush=True)  # as found: a long run can be read while it goes
                     context.close()
                 browser.close()
         finally:

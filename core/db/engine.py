@@ -46,8 +46,11 @@ class Database:
         self.url = url
         # JSON columns decode with msgspec (several times faster than json.loads: tallies read tens of thousands).
         kwargs: dict[str, object] = {"echo": echo, "json_deserializer": msgspec.json.decode}
-        if url.startswith("sqlite") or not pooled:
+        if not pooled or url in ("sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:"):
             kwargs["poolclass"] = NullPool
+        elif url.startswith("sqlite"):
+            # Kept connections: opening one costs a thread, a file open and three PRAGMAs, more than a list page's SQL.
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30)
         else:
             kwargs.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
