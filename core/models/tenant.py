@@ -30,6 +30,10 @@ class Tenant(IdMixin, Base):
     embed_origins: Mapped[list] = mapped_column(default=list)
     # How a resident gets their account verified here (multilingual text shown at /verification).
     verification_help: Mapped[dict] = mapped_column(default=dict)
+    # The home page's banner (an uploaded image under <upload dir>/banners, served at /media/banners/<name>) and
+    # introduction (multilingual, easy-read variants included); an empty intro shows the platform's own line.
+    banner_path: Mapped[str | None] = mapped_column(String(255), default=None)
+    intro: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Bumped by every change to the tenant or to rows workers cache per (tenant id, version): core/tenant_cache.py.
     version: Mapped[int] = mapped_column(default=0, server_default="0")
