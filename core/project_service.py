@@ -176,29 +176,31 @@ def image_kind(data: bytes) -> str | None:
     return None
 
 
-def check_image(data: bytes) -> str:
-    """Validate an upload; returns its kind or raises ServiceError on the ``image`` field."""
+def check_image(data: bytes, field: str = "image") -> str:
+    """Validate an upload; returns its kind or raises ServiceError on ``field`` (the form field it came from)."""
     if len(data) > IMAGE_MAX_BYTES:
-        raise ServiceError({"image": _("The image is too large (at most %(mb)s MB).", mb=IMAGE_MAX_BYTES // 2**20)})
+        raise ServiceError({field: _("The image is too large (at most %(mb)s MB).", mb=IMAGE_MAX_BYTES // 2**20)})
     kind = image_kind(data)
     if kind is None:
-        raise ServiceError({"image": _("Upload a PNG, JPEG or WebP image.")})
+        raise ServiceError({field: _("Upload a PNG, JPEG or WebP image.")})
     return kind
 
 
-def store_image(upload_dir: Path, data: bytes, kind: str) -> str:
-    """Write the image under a server-chosen name; returns the name kept in ``Project.image_path``."""
-    folder = upload_dir / "projects"
-    folder.mkdir(parents=True, exist_ok=True)
+def store_image(upload_dir: Path, data: bytes, kind: str, folder: str = "projects") -> str:
+    """Write the image under a server-chosen name in ``folder`` (projects' images, municipalities' banners); returns
+    the name kept in the row (``Project.image_path``, ``Tenant.banner_path``)."""
+    target = upload_dir / folder
+    target.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{kind}"
-    (folder / name).write_bytes(data)
+    (target / name).write_bytes(data)
     return name
 
 
-def image_file(upload_dir: Path, name: str) -> Path | None:
+def image_file(upload_dir: Path, name: str, folder: str = "projects") -> Path | None:
+    """The stored file of a name the server generated; anything else (a path trick) is None."""
     if not IMAGE_NAME_RE.match(name or ""):
         return None
-    path = upload_dir / "projects" / name
+    path = upload_dir / folder / name
     return path if path.is_file() else None
 
 

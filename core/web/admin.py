@@ -42,6 +42,7 @@ admin_router = Router(
 routes: list = [
     admin_router,
     *admin_projects.public_routes,
+    *admin_settings.public_routes,
     *demographics_web.public_routes,
     *demographics_dashboard.public_routes,
 ]

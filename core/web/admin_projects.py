@@ -23,7 +23,6 @@ from core.project_service import (
     default_permissions,
     delete_phase,
     form_multiloc,
-    image_file,
     local_input,
     project_links,
     save_phase,
@@ -35,6 +34,7 @@ from core.web.admin_common import get_or_404, precheck, tenant_row
 from core.web.admin_retention import apply_retention_days, read_retention_days, retention_input
 from core.web.errors import UserFacingError
 from core.web.forms import Form, FormErrors, read_form
+from core.web.media import image_response
 from core.web.render import redirect, render
 
 
@@ -230,15 +230,7 @@ async def project_image(ctx: Ctx, name: FromPath[str]) -> Response[bytes]:
     project = await ctx.session.scalar(select(Project).where(Project.image_path == name))
     if project is None or (project.status == "draft" and not can_manage(ctx.user)):
         raise NotFoundException()
-    path = image_file(ctx.app.settings.upload_path, name)
-    if path is None:
-        raise NotFoundException()
-    media_type = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}[name.rsplit(".", 1)[1]]
-    return Response(
-        path.read_bytes(),
-        media_type=media_type,
-        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+    return image_response(ctx.app.settings.upload_path, name, "projects")
 
 
 # --- phases ---------------------------------------------------------------------------------------------------

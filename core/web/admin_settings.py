@@ -7,22 +7,36 @@ import re
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from sqlalchemy import select
 
+from core import multiloc
 from core.context import Ctx, RequestContext
 from core.i18n import LOCALE_NAMES
 from core.i18n import gettext as _
 from core.models import Area, Topic
-from core.project_service import ServiceError, audit, clean_multiloc, delete_term, form_multiloc, save_term
+from core.project_service import (
+    ServiceError,
+    audit,
+    check_image,
+    clean_multiloc,
+    delete_term,
+    form_multiloc,
+    save_term,
+    store_image,
+)
 from core.settings import SUPPORTED_LOCALES
 from core.tenants import TenantSettingsError, validate_settings
 from core.web.admin_common import get_or_404, precheck, tenant_row
 from core.web.forms import Form, FormErrors, read_form
+from core.web.media import image_response
 from core.web.render import redirect, render
 
 BOUND_KEYS = ("south", "west", "north", "east")
 MAX_HELP_LENGTH = 2000
+MAX_INTRO_LENGTH = 2000
+BANNER_FOLDER = "banners"  # under the upload folder, next to the projects' images
 SETTINGS_FIELDS = (
     "name",
     "logo_url",
@@ -36,6 +50,8 @@ SETTINGS_FIELDS = (
     "enabled_methods",
     "bounds",
     "verification_help",
+    "banner_path",
+    "intro",
 )
 
 
@@ -71,6 +87,8 @@ def _settings_values(tenant: Any) -> dict[str, Any]:
         "enabled_methods": list(tenant.enabled_methods or []),
         **{k: "" if bounds.get(k) is None else str(bounds[k]) for k in BOUND_KEYS},
         "verification_help": dict(tenant.verification_help or {}),
+        "intro": dict(tenant.intro or {}),
+        "banner_path": tenant.banner_path,
     }
 
 
@@ -125,6 +143,9 @@ async def settings_save(request: Request, ctx: Ctx) -> Response[str]:
             for code in SUPPORTED_LOCALES
             if form.get(f"verification_help.{code}")
         },
+        "intro": form.multiloc("intro", list(SUPPORTED_LOCALES)),
+        "banner_path": tenant.banner_path,
+        "remove_banner": form.flag("remove_banner"),
     }
     errors = precheck(form)
     messages = setting_messages()
@@ -148,6 +169,7 @@ async def settings_save(request: Request, ctx: Ctx) -> Response[str]:
     installed = ctx.app.registry.methods
     if any(m not in installed for m in values["enabled_methods"]):
         errors.add("enabled_methods", _("Choose among the offered options."))
+    banner = await _banner_upload(form, errors)
     if not errors:
         try:
             validate_settings(
@@ -187,6 +209,17 @@ async def settings_save(request: Request, ctx: Ctx) -> Response[str]:
             max_length=MAX_HELP_LENGTH,
         )
         errors.update(help_errors)
+        intro_errors: dict[str, str] = {}
+        intro = clean_multiloc(
+            {k: v for k, v in values["intro"].items() if k.removesuffix(multiloc.EASY_SUFFIX) in locales},
+            "intro",
+            locales,
+            values["default_locale"],
+            intro_errors,
+            required=False,
+            max_length=MAX_INTRO_LENGTH,
+        )
+        errors.update(intro_errors)
     if errors:
         return _settings_page(request, ctx, values, errors, status=422)
     before = {f: _jsonable(getattr(tenant, f)) for f in SETTINGS_FIELDS}
@@ -202,10 +235,41 @@ async def settings_save(request: Request, ctx: Ctx) -> Response[str]:
     tenant.enabled_methods = [m for m in sorted(installed) if m in values["enabled_methods"]]
     tenant.bounds = bounds
     tenant.verification_help = help_text
+    tenant.intro = intro
+    if banner is not None:
+        # the previous file stays on disk, like a replaced project image: the transaction may still roll back
+        tenant.banner_path = store_image(ctx.app.settings.upload_path, banner[1], banner[0], BANNER_FOLDER)
+    elif values["remove_banner"]:
+        tenant.banner_path = None
     after = {f: _jsonable(getattr(tenant, f)) for f in SETTINGS_FIELDS}
     audit(ctx.session, ctx.user, "tenant.settings_changed", tenant, data={"before": before, "after": after})
     await ctx.session.flush()
     return redirect(request, "/admin/settings?saved=1")
+
+
+async def _banner_upload(form: Form, errors: FormErrors) -> tuple[str, bytes] | None:
+    """(kind, bytes) of a banner image chosen in the form, None when no file was chosen; a file that is not a PNG,
+    JPEG or WebP image (or is too large) is an error on the ``banner`` field, checked before anything is written."""
+    upload = form.file("banner")
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    data = await upload.read()
+    if not data:
+        errors.add("banner", _("The file is empty."))
+        return None
+    try:
+        return check_image(data, "banner"), data
+    except ServiceError as exc:
+        errors.update(exc.errors)
+        return None
+
+
+@get("/media/banners/{name:str}", include_in_schema=False)
+async def banner_image(ctx: Ctx, name: FromPath[str]) -> Response[bytes]:
+    """This municipality's banner only: the name must be the one its row holds (another one's is a 404 here)."""
+    if ctx.tenant is None or not name or ctx.tenant.banner_path != name:
+        raise NotFoundException()
+    return image_response(ctx.app.settings.upload_path, name, BANNER_FOLDER)
 
 
 def _jsonable(value: Any) -> Any:
@@ -295,3 +359,4 @@ def _term_handlers(kind: str, model: type[Area] | type[Topic]) -> list[Any]:
 
 
 routes = [settings_page, settings_save, *_term_handlers("areas", Area), *_term_handlers("topics", Topic)]
+public_routes = [banner_image]
