@@ -15,6 +15,7 @@ from core.context import Ctx, RequestContext
 from core.db.base import utcnow
 from core.demographics import prompt
 from core.models import Area, Project, Topic
+from core.participants_so_far import participants_so_far
 from core.phases import PhaseState
 from core.projects import active_phase, phase_context, project_by_slug, timeline, visible_projects
 from core.web.forms import read_form
@@ -44,6 +45,7 @@ async def home(request: Request, ctx: Ctx) -> Response[str]:
         ending=ending,
         active_phase=active_phase,
         method_spec=ctx.app.registry.method,
+        participant_counts=await participants_so_far(ctx, projects),
     )
 
 
@@ -93,6 +95,7 @@ async def project_list(request: Request, ctx: Ctx) -> Response[str]:
         projects=projects,
         active_phase=active_phase,
         method_spec=registry.method,
+        participant_counts=await participants_so_far(ctx, projects),
         chosen=chosen,
         filtered=any(chosen.values()),
         areas=areas,
