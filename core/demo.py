@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import logging
+import struct
+import zlib
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +16,7 @@ from core.accounts import create_user
 from core.appstate import AppState
 from core.db.base import utcnow
 from core.models import Area, Phase, Project, ProjectArea, ProjectModerator, ProjectTopic, Tenant, Topic
+from core.project_service import store_image
 from core.settings import SUPPORTED_LOCALES
 from core.tenants import create_tenant
 
@@ -106,6 +109,9 @@ async def seed(app: AppState, password: str) -> list[tuple[str, str, str]]:
             if tenant is None:
                 tenant = await create_tenant(session, enabled_methods=methods, **spec)  # type: ignore[arg-type]
                 tenant.verification_help = {k: v for k, v in VERIFICATION_HELP.items() if k in tenant.locales}
+                if spec["slug"] == "demo-city":
+                    tenant.intro = dict(HOME_INTRO)
+                    tenant.banner_path = store_image(app.settings.upload_path, banner_png(), "png", "banners")
         for name, _role, _verified in ROLES:
             accounts.append((spec["hosts"][0], f"{name}@{spec['slug']}.example", name))
         if not fresh:
@@ -124,6 +130,53 @@ VERIFICATION_HELP = {
     "fr": "Passez au guichet de l’hôtel de ville (place du Marché 1, en semaine de 9 h à 16 h) avec une pièce "
     "d’identité indiquant votre adresse et l’adresse e-mail de votre compte. Nous le vérifions sur place.",
 }
+
+
+HOME_INTRO = {
+    "en": "Demo City is changing, and you know your street best. Share ideas, vote on the budget and tell us what "
+    "you think: every project below says what is decided and when.",
+    "en-x-easy": "We want to make the city better. You can help. Send ideas. Vote. Tell us what you think.",
+    "nl": "Demostad verandert, en u kent uw straat het best. Deel ideeën, stem over de begroting en zeg wat u "
+    "ervan vindt: bij elk project hieronder staat wat er besloten wordt en wanneer.",
+    "nl-x-easy": "We willen de stad beter maken. U kunt helpen. Stuur ideeën. Stem mee. Zeg wat u ervan vindt.",
+    "fr": "Ville Démo change, et vous connaissez votre rue mieux que personne. Proposez des idées, votez le budget "
+    "et donnez votre avis : chaque projet ci-dessous dit ce qui est décidé et quand.",
+    "de": "Demostadt verändert sich, und Sie kennen Ihre Straße am besten. Teilen Sie Ideen, stimmen Sie über das "
+    "Budget ab und sagen Sie uns Ihre Meinung: Jedes Projekt unten sagt, was wann entschieden wird.",
+    "nb": "Demoby forandrer seg, og du kjenner gata di best. Del ideer, stem over budsjettet og si hva du mener: "
+    "hvert prosjekt nedenfor forteller hva som skal bestemmes og når.",
+    "ar": "مدينة العرض تتغيّر، وأنت أدرى بشارعك. شارك أفكارك، وصوّت على الميزانية، وأخبرنا برأيك: كل مشروع أدناه "
+    "يوضح ما الذي سيُقرَّر ومتى.",
+}
+
+
+def banner_png(width: int = 160, height: int = 40) -> bytes:
+    """A small banner for the demo, drawn here (a sky over a row of houses) so the repository carries no image:
+    a paletted PNG written with zlib, a few hundred bytes."""
+    palette = [(0xDB, 0xEA, 0xFE), (0x93, 0xC5, 0xFD), (0x0F, 0x76, 0x6E), (0x1D, 0x4E, 0xD8)]
+    rows = []
+    for y in range(height):
+        row = bytearray([0])  # filter: none
+        for x in range(width):
+            house = x // 16
+            roof = height - (12, 20, 16, 26, 14, 22, 18)[house % 7]
+            colour = 0 if y < height // 2 else 1
+            if y >= roof and x % 16 < 14:  # a house, with a strip of sky before the next one
+                colour = 2 if house % 2 else 3
+            row.append(colour)
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)  # 8-bit palette indices
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"PLTE", bytes(c for rgb in palette for c in rgb))
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 async def _seed_tenant(app: AppState, session: Any, tenant: Tenant, password: str) -> None:
