@@ -162,7 +162,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _seed(url: str, plugins: list[str], password: str) -> tuple[list[int], list[str]]:
+async def _seed(url: str, plugins: list[str], password: str, upload_dir: str) -> tuple[list[int], list[str]]:
     from sqlalchemy import select
 
     from core import demo
@@ -179,6 +179,7 @@ async def _seed(url: str, plugins: list[str], password: str) -> tuple[list[int],
             plugins=list(plugins),
             only_plugins=only_plugins(),
             secret_key=SECRET_KEY,
+            upload_dir=upload_dir,  # the server's: the demo stores its banner there
         )
     )
     state = app.state.townhall
@@ -252,14 +253,14 @@ def database_url(folder: Path) -> str:
     return url.set(database=f"{url.database}_browser").render_as_string(hide_password=False)
 
 
-def _prepare_database(url: str, plugins: list[str], password: str) -> tuple[list[int], list[str]]:
+def _prepare_database(url: str, plugins: list[str], password: str, upload_dir: str) -> tuple[list[int], list[str]]:
     from core import migrate
     from core.plugins import Registry, build_plugin_manager
 
     if url.startswith("postgresql"):
         asyncio.run(_recreate_postgres_database(url))
     migrate.upgrade(url, Registry.gather(build_plugin_manager(list(plugins), only=only_plugins())))
-    return asyncio.run(_seed(url, plugins, password))
+    return asyncio.run(_seed(url, plugins, password, upload_dir))
 
 
 def _wait_healthy(base_url: str, proc: subprocess.Popen, log_path: Path, timeout: float = 45.0) -> None:
@@ -288,7 +289,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     plugins = _test_plugins()
     # Migrating and seeding run their own event loops: keep them off whatever thread pytest runs on.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        phase_ids, methods = pool.submit(_prepare_database, url, plugins, DEMO_PASSWORD).result()
+        uploads = str(folder / "uploads")
+        phase_ids, methods = pool.submit(_prepare_database, url, plugins, DEMO_PASSWORD, uploads).result()
 
     mailbox = MailBox()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
@@ -302,7 +304,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         "TOWNHALL_SMTP_HOST": "127.0.0.1",
         "TOWNHALL_SMTP_PORT": str(smtp.port),
         "TOWNHALL_MAIL_FROM": "townhall@demo-city.example",
-        "TOWNHALL_UPLOAD_DIR": str(folder / "uploads"),
+        "TOWNHALL_UPLOAD_DIR": uploads,
         "TOWNHALL_TEST_PLUGINS": ",".join(plugins),
         "PYTHONUNBUFFERED": "1",
     }

@@ -81,3 +81,24 @@ def test_every_stylesheet_and_script_loads(tab, live: LiveServer, locale: str) -
     skip = tab.locator(".skip-link").bounding_box()
     assert skip is not None
     assert skip["x"] + skip["width"] <= 0 or skip["x"] >= tab.viewport_size["width"]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_home_banner_on_a_phone_and_a_desktop(open_context, live: LiveServer, width: int) -> None:
+    """The demo city's banner spans the content; the name sits under it on a phone and over its lower edge on a
+    desktop, on the primary colour (axe checks the contrast), and nothing scrolls sideways."""
+    page = open_context(viewport={"width": width, "height": 800}).new_page()
+    page.goto("/en/")
+    image, title = box(page, ".home-banner-image"), box(page, ".home-banner-title")
+    main = box(page, "main")
+    assert image["width"] >= main["width"] * 0.9
+    assert page.locator(".home-banner-image").evaluate("img => img.complete && img.naturalWidth > 0")
+    bottom = image["y"] + image["height"]
+    if width < 768:
+        assert title["y"] >= bottom - 1
+    else:
+        assert image["y"] < title["y"] and title["y"] + title["height"] <= bottom
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.screenshot(path=f"/tmp/th_home_banner_{width}.png")
+    assert_accessible(page, f"home with banner at {width}px")
