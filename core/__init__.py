@@ -8,8 +8,10 @@ A plugin writes ``from core import ...`` and nothing else: never ``core.<submodu
   for ``MethodSpec.setup_missing`` (what the project checklist asks staff to set up).
 - Method configuration (the msgspec Struct the admin form is generated from): ``MultiLoc`` (a text per language of
   the municipality), ``MultiLocLines`` (lines per language) and ``Money`` (minor units, edited in the currency) field
-  types; ``ConfigError(lazy_gettext(...),
-  field=...)`` for a rule across fields raised in ``__post_init__``, shown to the admin in their language.
+  types; ``shown_when(field, *values)`` (a field that applies only to some choices of a sibling select) and
+  ``one_of(*values, describe=)`` (a ``str`` offered as a select), both ``Annotated`` metadata; ``ConfigError(
+  lazy_gettext(...), field=...)`` for a rule across fields raised in ``__post_init__``, shown to the admin in their
+  language.
 - Tables: the declarative ``Base``, ``IdMixin``, ``TenantScoped``, ``TimestampMixin``, the column types ``BigId``,
   ``UTCDateTime`` (aware UTC datetimes) and ``JsonDoc`` (JSON, JSONB on PostgreSQL), ``utcnow``,
   ``TenantScopeError``; core rows a plugin reads or links to: ``Tenant``, ``User``, ``Project``, ``Phase``,
@@ -78,7 +80,7 @@ if TYPE_CHECKING:  # the public names and where each lives; read at import time 
     from core import audit, exports, mixing, multiloc, notifications, sanitize, uploads
     from core.api.types import ApiPage, ApiQuery, id_page
     from core.concurrency import ConcurrencyCase, ConcurrencyRequest, participation_cases
-    from core.config_forms import ConfigError, Money, MultiLoc, MultiLocLines
+    from core.config_forms import ConfigError, Money, MultiLoc, MultiLocLines, one_of, shown_when
     from core.context import Ctx, RequestContext
     from core.db.base import Base, BigId, IdMixin, JsonDoc, TenantScoped, TimestampMixin, UTCDateTime, utcnow
     from core.db.lineages import plugin_lineage
@@ -318,6 +320,7 @@ __all__ = [
     "ngettext",
     "notifications",
     "notify_user",
+    "one_of",
     "participation_cases",
     "person_weights",
     "phase_context",
@@ -337,6 +340,7 @@ __all__ = [
     "requires_rows",
     "run_env",
     "sanitize",
+    "shown_when",
     "signed_in",
     "sse_response",
     "table_download",

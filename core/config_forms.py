@@ -18,24 +18,34 @@ and the admin sees that message, in their language, next to the field (or above 
 message next to its field, then the whole dict goes through ``msgspec.convert`` (the Struct stays the authority).
 
 Labels come from ``MethodSpec.config_labels`` keyed by the field's dotted path (``"limits.max"``), then the
-``Meta(title=)``, then the field name. Option labels may be given as ``"<path>:<value>"``; ``Meta(description=)``
-becomes the field's hint.
+``Meta(title=)``, then the field name. Option labels may be given as ``"<path>:<value>"``. Hints come from
+``MethodSpec.config_hints`` (same keys, translated), then ``Meta(description=)``.
+
+What a field *is* lives on the Struct, next to its type, as ``Annotated`` metadata: ``shown_when("ballot_type",
+"approval")`` makes a field apply only while a sibling select (or checkbox) has one of those values — the form wraps
+it so app.js hides it otherwise, and without JavaScript it shows with "Applies to: ..." in its hint; its value is
+still submitted and parsed as any other. ``one_of("a,b", "b,a", describe=fn)`` offers a ``str`` field as a select
+of those values (labelled by ``"<path>:<value>"`` labels, else ``describe(value)``, else the value); a stored value
+outside the list is still offered, so nothing is lost, and the form accepts nothing else. What a field is *called*
+(labels, hints) stays on the MethodSpec, translated.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, Protocol
 
 import msgspec
+from babel.lists import format_list
 from markupsafe import Markup
 
 from core import multiloc
-from core.i18n import currency_digits
+from core.i18n import currency_digits, current_locale
 from core.i18n import gettext as _
 
 MAX_TEXT = 2000
@@ -52,6 +62,62 @@ _MONEY = "townhall_money"
 Money = Annotated[int, msgspec.Meta(ge=0, extra={_MONEY: True})]
 """An amount of the municipality's currency, stored in minor units (cents) like every amount in Townhall; the form
 shows and reads it in the currency ("1250.50"), so an editor never converts to cents."""
+
+
+_SHOWN_WHEN = "townhall_shown_when"
+_ONE_OF = "townhall_one_of"
+
+
+@dataclass(frozen=True)
+class ShownWhen:
+    """A field applies only while ``field`` has one of ``values`` (stored values, as the form submits them).
+
+    Declared (by ``shown_when``) ``field`` names a sibling in the same Struct; on a ``ConfigField`` it is the
+    controlling control's form name (its element id), e.g. ``"config.ballot_type"``.
+    """
+
+    field: str
+    values: tuple[str, ...]
+
+
+def shown_when(field: str, *values: Any) -> msgspec.Meta:
+    """``Annotated`` metadata: this config field applies only while the sibling ``field`` (a ``Literal``/``Enum``
+    select or a ``bool``) has one of ``values``. Only the form uses it: the Struct still decodes and keeps the value.
+
+    ``min_spend: Annotated[int, shown_when("ballot_type", "knapsack")] = 0``
+    """
+    if not values:
+        raise ValueError("shown_when needs at least one value")
+    return msgspec.Meta(extra={_SHOWN_WHEN: ShownWhen(field, tuple(_form_text(v) for v in values))})
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """The values a ``str`` config field is offered as, and how to word one that has no ``"<path>:<value>"`` label."""
+
+    values: tuple[str, ...]
+    describe: Callable[[str], str] | None = None
+
+
+def one_of(*values: str, describe: Callable[[str], str] | None = None) -> msgspec.Meta:
+    """``Annotated`` metadata: offer a ``str`` config field as a select of ``values`` instead of free text.
+
+    Option labels come from ``config_labels["<path>:<value>"]``, else ``describe(value)`` (in the reader's
+    language), else the value. A stored value outside the list is offered too (worded by ``describe``), so an old
+    config keeps its setting; the form refuses any other value. The Struct stays the authority on what decodes.
+    """
+    if not values:
+        raise ValueError("one_of needs at least one value")
+    return msgspec.Meta(extra={_ONE_OF: OneOf(tuple(values), describe)})
+
+
+def _form_text(value: Any) -> str:
+    """A value as a select or checkbox submits it: Enum members by their value, booleans as "true"/"false"."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 class ConfigError(ValueError):
@@ -94,6 +160,7 @@ class ConfigField:
     options: list[tuple[str, str]] = field(default_factory=list)
     children: list[ConfigField] = field(default_factory=list)
     locales: list[str] = field(default_factory=list)  # multiloc kinds: one control per locale, named "<name>.<code>"
+    shown_when: ShownWhen | None = None  # applies only while the control named ``shown_when.field`` has these values
 
     @property
     def multiline(self) -> bool:
@@ -136,18 +203,23 @@ class _Shape:
     supported: bool = True
     multiloc: str | None = None  # "text" | "lines" for MultiLoc / MultiLocLines
     money: bool = False  # Money: minor units stored, the currency shown
+    shown_when: ShownWhen | None = None
+    one_of: OneOf | None = None  # a str offered as a select
 
 
 def _shape(t: Any) -> _Shape:
-    title = description = multiloc = None
+    title = description = multiloc = shown = choices = None
     optional = money = False
     while True:
         if isinstance(t, msgspec.inspect.Metadata):
             extra = t.extra_json_schema or {}
             title = title or extra.get("title")
             description = description or extra.get("description")
-            multiloc = multiloc or (t.extra or {}).get(_MULTILOC)
-            money = money or bool((t.extra or {}).get(_MONEY))
+            ours = t.extra or {}
+            multiloc = multiloc or ours.get(_MULTILOC)
+            money = money or bool(ours.get(_MONEY))
+            shown = shown or ours.get(_SHOWN_WHEN)
+            choices = choices or ours.get(_ONE_OF)
             t = t.type
             continue
         if isinstance(t, msgspec.inspect.UnionType):
@@ -160,7 +232,7 @@ def _shape(t: Any) -> _Shape:
         break
     if multiloc is not None:
         is_dict = isinstance(t, msgspec.inspect.DictType)
-        return _Shape(t, optional, title, description, supported=is_dict, multiloc=multiloc)
+        return _Shape(t, optional, title, description, supported=is_dict, multiloc=multiloc, shown_when=shown)
     supported = isinstance(
         t,
         (
@@ -177,7 +249,9 @@ def _shape(t: Any) -> _Shape:
         supported = _choice_values(t.item_type) is not None or isinstance(
             t.item_type, (msgspec.inspect.StrType, msgspec.inspect.IntType)
         )
-    return _Shape(t, optional, title, description, supported, money=money and isinstance(t, msgspec.inspect.IntType))
+    money = money and isinstance(t, msgspec.inspect.IntType)
+    choices = choices if isinstance(t, msgspec.inspect.StrType) else None
+    return _Shape(t, optional, title, description, supported, money=money, shown_when=shown, one_of=choices)
 
 
 def _choice_values(t: Any) -> list[Any] | None:
@@ -199,9 +273,38 @@ def _label(labels: dict[str, Any], path: str, name: str, title: str | None) -> s
     return name.replace("_", " ").capitalize()
 
 
-def _option_label(labels: dict[str, Any], path: str, value: Any) -> str:
+def _option_label(labels: dict[str, Any], path: str, value: Any, describe: Callable[[str], str] | None = None) -> str:
     key = f"{path}:{value}"
-    return str(labels[key]) if key in labels else str(value)
+    if key in labels:
+        return str(labels[key])
+    return str(describe(str(value))) if describe is not None else str(value)
+
+
+def _controller(info: Any, field_name: str, shown: ShownWhen) -> Any:
+    """The sibling field a ``shown_when`` names (by attribute or stored name)."""
+    for f in info.fields:
+        if shown.field in (f.name, f.encode_name) and f.name != field_name:
+            return f
+    raise TypeError(f"config field {field_name!r}: shown_when names no sibling field {shown.field!r}")
+
+
+def _applies_to(controller: Any, path: str, values: tuple[str, ...], labels: dict[str, Any]) -> str:
+    """ "Applies to: <the controlling field's option labels>." — the hint that stands in for hiding without JS."""
+    if isinstance(_shape(controller.type).core, msgspec.inspect.BoolType):
+        words = [_("Yes") if value == "true" else _("No") for value in values]
+    else:
+        words = [_option_label(labels, path, value) for value in values]
+    return _("Applies to: %(choices)s.", choices=format_list(words, style="or", locale=_babel_locale()))
+
+
+def _babel_locale() -> str:
+    """The reader's locale for Babel's list patterns ("A, B or C"); English when Babel does not know it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(current_locale().replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "en"
 
 
 def _bounds(t: Any) -> tuple[Any, Any]:
@@ -240,27 +343,39 @@ def config_fields(
     value: Any = None,
     *,
     labels: dict[str, Any] | None = None,
+    hints: dict[str, Any] | None = None,
     prefix: str = "config",
     locales: Sequence[str] = (),
     currency: str | None = None,
 ) -> list[ConfigField]:
     """The form controls for ``struct_type``, filled with ``value`` (a Struct instance or its builtins dict).
 
-    ``locales`` are the municipality's languages, for ``MultiLoc``/``MultiLocLines`` fields; ``currency`` its
-    currency, for ``Money`` fields (without it they show minor units).
+    ``labels`` and ``hints`` are the method's ``config_labels`` and ``config_hints``; ``locales`` the municipality's
+    languages, for ``MultiLoc``/``MultiLocLines`` fields; ``currency`` its currency, for ``Money`` fields (without
+    it they show minor units).
     """
-    return _fields(_struct_info(struct_type), _builtin_value(value), labels or {}, prefix, "", list(locales), currency)
+    words = _Words(labels or {}, hints or {})
+    return _fields(_struct_info(struct_type), _builtin_value(value), words, prefix, "", list(locales), currency)
+
+
+@dataclass
+class _Words:
+    """The method's translated words for its fields: labels (and option labels) and hints, by dotted path."""
+
+    labels: dict[str, Any]
+    hints: dict[str, Any]
 
 
 def _fields(
     info: Any,
     values: dict[str, Any],
-    labels: dict[str, Any],
+    words: _Words,
     prefix: str,
     base: str,
     locales: list[str],
     currency: str | None = None,
 ) -> list[ConfigField]:
+    labels = words.labels
     out: list[ConfigField] = []
     for f in info.fields:
         shape = _shape(f.type)
@@ -270,12 +385,21 @@ def _fields(
         name = f"{prefix}.{path}"
         current = values.get(f.encode_name, _default_of(f))
         t = shape.core
+        hint = str(words.hints[path]) if path in words.hints else shape.description
+        shown = None
+        if shape.shown_when is not None:
+            controller = _controller(info, f.name, shape.shown_when)
+            controller_path = f"{base}{controller.encode_name}"
+            applies = _applies_to(controller, controller_path, shape.shown_when.values, labels)
+            hint = f"{applies} {hint}" if hint else applies
+            shown = ShownWhen(f"{prefix}.{controller_path}", shape.shown_when.values)
         common: dict[str, Any] = {
             "name": name,
             "path": path,
             "label": _label(labels, path, f.name, shape.title),
-            "hint": shape.description,
+            "hint": hint,
             "optional": shape.optional,
+            "shown_when": shown,
         }
         if shape.multiloc is not None:
             texts = current if isinstance(current, dict) else {}
@@ -291,7 +415,7 @@ def _fields(
             kind = "multiloc_lines" if shape.multiloc == "lines" else "multiloc"
             out.append(ConfigField(kind=kind, value=shown, locales=locales, max_length=MAX_TEXT, **common))
         elif isinstance(t, msgspec.inspect.StructType):
-            children = _fields(t, _builtin_value(current), labels, prefix, path + ".", locales, currency)
+            children = _fields(t, _builtin_value(current), words, prefix, path + ".", locales, currency)
             out.append(ConfigField(kind="fieldset", children=children, **common))
         elif isinstance(t, msgspec.inspect.BoolType) and not shape.optional:
             out.append(ConfigField(kind="checkbox", value=bool(current), **common))
@@ -314,6 +438,15 @@ def _fields(
             step = "1" if isinstance(t, msgspec.inspect.IntType) else "any"
             shown = "" if current is None else str(current)
             out.append(ConfigField(kind="number", value=shown, minimum=low, maximum=high, step=step, **common))
+        elif shape.one_of is not None:
+            shown_value = "" if current is None else str(current)
+            values_offered = list(shape.one_of.values)
+            if shown_value not in values_offered and (shown_value or not shape.optional):
+                values_offered.append(shown_value)  # an older or hand-written setting stays what it is
+            options = [(v, _option_label(labels, path, v, shape.one_of.describe)) for v in values_offered]
+            if shape.optional:
+                options.insert(0, ("", "—"))
+            out.append(ConfigField(kind="select", value=shown_value, options=options, **common))
         elif isinstance(t, msgspec.inspect.StrType):
             limit = min(t.max_length, MAX_TEXT) if t.max_length is not None else MAX_TEXT
             out.append(ConfigField(kind="text", value=current or "", max_length=limit, **common))
@@ -421,7 +554,7 @@ def _parse(
         raw = _read_text(form, name, errors)
         if raw is None:
             continue
-        if raw == "" and not isinstance(t, msgspec.inspect.StrType):
+        if raw == "" and (not isinstance(t, msgspec.inspect.StrType) or (shape.one_of and shape.optional)):
             if shape.optional:
                 data[key] = None
             else:
@@ -429,6 +562,8 @@ def _parse(
             continue
         if shape.money and currency:
             ok, parsed = _parse_money(t, raw, currency, name, errors)
+        elif shape.one_of is not None:
+            ok, parsed = _parse_one_of(shape.one_of, raw, values.get(key, _default_of(f)), name, errors)
         else:
             ok, parsed = _parse_scalar(t, raw, name, errors)
         if ok:
@@ -499,6 +634,14 @@ def _parse_scalar(t: Any, raw: str, name: str, errors: dict[str, str]) -> tuple[
             return False, None
         return True, by_text[raw]
     errors[name] = _("This value is not valid.")
+    return False, None
+
+
+def _parse_one_of(choices: OneOf, raw: str, stored: Any, name: str, errors: dict[str, str]) -> tuple[bool, Any]:
+    """One of the offered values, or the one already stored (an older setting the select still offers)."""
+    if raw in choices.values or (stored is not None and raw == str(stored)):
+        return True, raw
+    errors[name] = _("Choose one of the offered options.")
     return False, None
 
 
@@ -605,6 +748,59 @@ def label_paths(struct_type: Any) -> set[str]:
     return paths
 
 
+def declaration_problems(struct_type: Any) -> list[str]:
+    """What is wrong with a config Struct's ``shown_when``/``one_of`` declarations (for the conformance check): a
+    ``shown_when`` must name a sibling select (``Literal``/``Enum``) or ``bool`` and only values it can take; a
+    ``one_of`` belongs on a ``str`` field."""
+    problems: list[str] = []
+
+    def walk(info: Any, base: str) -> None:
+        for f in info.fields:
+            path = f"{base}{f.encode_name}"
+            shape = _shape(f.type)
+            if isinstance(shape.core, msgspec.inspect.StructType):
+                walk(shape.core, path + ".")
+            raw_one_of = _metadata_extra(f.type).get(_ONE_OF)
+            if raw_one_of is not None and shape.one_of is None:
+                problems.append(f"config field {path!r}: one_of is for str fields")
+            if shape.shown_when is None:
+                continue
+            try:
+                controller = _controller(info, f.name, shape.shown_when)
+            except TypeError as exc:
+                problems.append(str(exc))
+                continue
+            core = _shape(controller.type).core
+            if isinstance(core, msgspec.inspect.BoolType):
+                allowed = ["true", "false"]
+            else:
+                allowed = [_form_text(v) for v in _choice_values(core) or []]
+            if not allowed:
+                problems.append(f"config field {path!r}: shown_when names {shape.shown_when.field!r}, not a select")
+            unknown = [v for v in shape.shown_when.values if v not in allowed]
+            if allowed and unknown:
+                problems.append(f"config field {path!r}: shown_when values {unknown} are not choices of its field")
+
+    walk(_struct_info(struct_type), "")
+    return problems
+
+
+def _metadata_extra(t: Any) -> dict[str, Any]:
+    """Every ``Meta(extra=)`` of a field type, merged (through optional unions)."""
+    found: dict[str, Any] = {}
+    while True:
+        if isinstance(t, msgspec.inspect.Metadata):
+            found = {**(t.extra or {}), **found}
+            t = t.type
+        elif isinstance(t, msgspec.inspect.UnionType):
+            rest = [m for m in t.types if not isinstance(m, msgspec.inspect.NoneType)]
+            if len(rest) != 1:
+                return found
+            t = rest[0]
+        else:
+            return found
+
+
 def to_stored(value: Any) -> dict[str, Any]:
     """The builtins form of a config (Enums as their values) as kept in ``Phase.config``."""
     return msgspec.to_builtins(value)
@@ -615,8 +811,13 @@ __all__ = [
     "ConfigField",
     "MultiLoc",
     "MultiLocLines",
+    "OneOf",
+    "ShownWhen",
     "config_fields",
+    "declaration_problems",
     "label_paths",
+    "one_of",
     "parse_config",
+    "shown_when",
     "to_stored",
 ]

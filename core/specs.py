@@ -85,6 +85,8 @@ class MethodSpec:
     icon: str = "●"
     actions: tuple[ActionSpec, ...] = ()
     config_labels: dict[str, Any] = field(default_factory=dict)
+    # Hints under the generated settings' fields, translated ({dotted path: lazy text}), like ``config_labels``.
+    config_hints: dict[str, Any] = field(default_factory=dict)
     config_locked: Callable[[Any, Any], Awaitable[str | None]] | None = None  # (session, phase) -> reason
     dates_locked: bool = False  # True: while config_locked gives a reason, the phase's dates are frozen too
     # Domain events (``ctx.emit`` names) a municipality may subscribe webhooks to: {name: lazy label}. Their data

@@ -149,3 +149,27 @@ document.addEventListener("click", function (event) {
     document.querySelectorAll("[data-filterable]").forEach(enhance);
   });
 })();
+// Settings that apply to some choices of another setting only (core/config_forms.py, shown_when): hidden while
+// another choice is made. Without this script they all show, each hint saying which choices it applies to. Hidden
+// ones are still submitted with their values, and one that comes back with an error is never hidden.
+(function () {
+  function chosen(control) {
+    if (control.type === "checkbox") return control.checked ? "true" : "false";
+    return control.value;
+  }
+  function apply(root) {
+    root.querySelectorAll("[data-shown-when-field]").forEach(function (wrap) {
+      var control = document.getElementById(wrap.getAttribute("data-shown-when-field"));
+      if (!control) return;
+      var values = JSON.parse(wrap.getAttribute("data-shown-when-values") || "[]");
+      var invalid = wrap.querySelector("[aria-invalid=true], .field-error");
+      wrap.hidden = values.indexOf(chosen(control)) < 0 && !invalid;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { apply(document); });
+  document.addEventListener("htmx:afterSwap", function () { apply(document); });
+  document.addEventListener("change", function (event) {
+    var id = event.target.id;
+    if (id && document.querySelector('[data-shown-when-field="' + CSS.escape(id) + '"]')) apply(document);
+  });
+})();

@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import func, select, table
 
-from core.config_forms import label_paths
+from core.config_forms import declaration_problems, label_paths
 from core.context import AUTH_COOKIE
 from core.db.base import Base, TenantScoped
 from core.i18n_tools import check_domain, po_path, pot_path
@@ -206,7 +206,8 @@ def check_config(spec: MethodSpec) -> list[str]:
     for name in spec.config_labels:
         if name.split(":", 1)[0] not in known:
             problems.append(f"config_labels names an unknown field {name!r}")
-    return problems
+    problems += [f"config_hints names an unknown field {name!r}" for name in spec.config_hints if name not in known]
+    return problems + declaration_problems(spec.config)
 
 
 def check_actions(pm: Any, plugin: Any, spec: MethodSpec) -> list[str]:

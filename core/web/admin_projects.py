@@ -258,7 +258,12 @@ async def method_fields_context(
         current = decode_config(spec, config_source)
         tenant = await tenant_row(ctx)
         fields = config_fields(
-            spec.config, current, labels=spec.config_labels, locales=list(tenant.locales), currency=tenant.currency
+            spec.config,
+            current,
+            labels=spec.config_labels,
+            hints=spec.config_hints,
+            locales=list(tenant.locales),
+            currency=tenant.currency,
         )
         if form is not None and form.get("config_for") == method:
             _refill(fields, form)
