@@ -8,7 +8,7 @@ from typing import Any
 from core import ExportSpec, MethodSpec, TranslationDomain, denied, hookimpl, lazy_gettext, plugin_lineage
 
 from . import models  # noqa: F401 - registers the budgeting_* tables
-from .spec import CHANGE_LABELS, CONFIG_LABELS, VOTE, VOTE_ACTION, BudgetingConfig
+from .spec import CHANGE_LABELS, CONFIG_HINTS, CONFIG_LABELS, VOTE, VOTE_ACTION, BudgetingConfig
 
 HERE = Path(__file__).resolve().parent
 
@@ -25,6 +25,7 @@ def _spec() -> MethodSpec:
         icon="€",
         actions=(VOTE,),
         config_labels=CONFIG_LABELS,
+        config_hints=CONFIG_HINTS,
         config_locked=services.config_locked,
         change_labels=CHANGE_LABELS,
         change_detail_template="budgeting/_change.html",
