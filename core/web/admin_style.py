@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Annotated, Literal
 
+import msgspec
 from litestar import Request, Response, get
 
+from core.config_forms import ConfigField, config_fields, shown_when
 from core.context import Ctx
 from core.db.base import utcnow
 from core.i18n import gettext as _
@@ -46,6 +49,24 @@ def _sample_project() -> SimpleNamespace:
     )
 
 
+class _SampleBallot(msgspec.Struct, kw_only=True):
+    """A method's settings in miniature: one field applies to one choice of the select above it (shown_when)."""
+
+    kind: Literal["single", "several"] = "several"
+    most: Annotated[int, msgspec.Meta(ge=0), shown_when("kind", "several")] = 3
+
+
+def _sample_settings() -> list[ConfigField]:
+    """The sample settings as the phase form draws them, so the wrapper and its "Applies to" hint can be copied."""
+    labels = {
+        "kind": _("Ballot"),
+        "kind:single": _("One option"),
+        "kind:several": _("Several options"),
+        "most": _("Most options a ballot may choose"),
+    }
+    return config_fields(_SampleBallot, labels=labels, hints={"most": _("0 means no limit.")}, prefix="sample")
+
+
 @get("/style")
 async def style_page(request: Request, ctx: Ctx) -> Response[str]:
     tenant = await tenant_row(ctx)
@@ -66,6 +87,7 @@ async def style_page(request: Request, ctx: Ctx) -> Response[str]:
         active_phase=active_phase,
         method_spec=registry.method,
         errors=errors,
+        sample_settings=_sample_settings(),
         locales=list(tenant.locales),
         default_locale=tenant.default_locale,
     )
