@@ -41,6 +41,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Protocol
 
 import msgspec
+from babel import Locale, UnknownLocaleError
 from babel.lists import format_list
 from markupsafe import Markup
 
@@ -299,8 +300,6 @@ def _applies_to(controller: Any, path: str, values: tuple[str, ...], labels: dic
 
 def _babel_locale() -> str:
     """The reader's locale for Babel's list patterns ("A, B or C"); English when Babel does not know it."""
-    from babel import Locale, UnknownLocaleError
-
     try:
         return str(Locale.parse(current_locale().replace("-", "_")))
     except (UnknownLocaleError, ValueError, TypeError):
