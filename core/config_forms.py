@@ -205,7 +205,11 @@ class _Shape:
     multiloc: str | None = None  # "text" | "lines" for MultiLoc / MultiLocLines
     money: bool = False  # Money: minor units stored, the currency shown
     shown_when: ShownWhen | None = None
-    one_of: OneOf | None = None  # a str offered as a select
+    one_of: OneOf | None = None  # as declared; only a str is offered as a select (``offered``)
+
+    @property
+    def offered(self) -> OneOf | None:
+        return self.one_of if isinstance(self.core, msgspec.inspect.StrType) else None
 
 
 def _shape(t: Any) -> _Shape:
@@ -251,7 +255,6 @@ def _shape(t: Any) -> _Shape:
             t.item_type, (msgspec.inspect.StrType, msgspec.inspect.IntType)
         )
     money = money and isinstance(t, msgspec.inspect.IntType)
-    choices = choices if isinstance(t, msgspec.inspect.StrType) else None
     return _Shape(t, optional, title, description, supported, money=money, shown_when=shown, one_of=choices)
 
 
@@ -437,12 +440,12 @@ def _fields(
             step = "1" if isinstance(t, msgspec.inspect.IntType) else "any"
             shown = "" if current is None else str(current)
             out.append(ConfigField(kind="number", value=shown, minimum=low, maximum=high, step=step, **common))
-        elif shape.one_of is not None:
+        elif shape.offered is not None:
             shown_value = "" if current is None else str(current)
-            values_offered = list(shape.one_of.values)
+            values_offered = list(shape.offered.values)
             if shown_value not in values_offered and (shown_value or not shape.optional):
                 values_offered.append(shown_value)  # an older or hand-written setting stays what it is
-            options = [(v, _option_label(labels, path, v, shape.one_of.describe)) for v in values_offered]
+            options = [(v, _option_label(labels, path, v, shape.offered.describe)) for v in values_offered]
             if shape.optional:
                 options.insert(0, ("", "—"))
             out.append(ConfigField(kind="select", value=shown_value, options=options, **common))
@@ -553,7 +556,7 @@ def _parse(
         raw = _read_text(form, name, errors)
         if raw is None:
             continue
-        if raw == "" and (not isinstance(t, msgspec.inspect.StrType) or (shape.one_of and shape.optional)):
+        if raw == "" and (not isinstance(t, msgspec.inspect.StrType) or (shape.offered and shape.optional)):
             if shape.optional:
                 data[key] = None
             else:
@@ -561,8 +564,8 @@ def _parse(
             continue
         if shape.money and currency:
             ok, parsed = _parse_money(t, raw, currency, name, errors)
-        elif shape.one_of is not None:
-            ok, parsed = _parse_one_of(shape.one_of, raw, values.get(key, _default_of(f)), name, errors)
+        elif shape.offered is not None:
+            ok, parsed = _parse_one_of(shape.offered, raw, values.get(key, _default_of(f)), name, errors)
         else:
             ok, parsed = _parse_scalar(t, raw, name, errors)
         if ok:
@@ -759,8 +762,7 @@ def declaration_problems(struct_type: Any) -> list[str]:
             shape = _shape(f.type)
             if isinstance(shape.core, msgspec.inspect.StructType):
                 walk(shape.core, path + ".")
-            raw_one_of = _metadata_extra(f.type).get(_ONE_OF)
-            if raw_one_of is not None and shape.one_of is None:
+            if shape.one_of is not None and shape.offered is None:
                 problems.append(f"config field {path!r}: one_of is for str fields")
             if shape.shown_when is None:
                 continue
@@ -782,22 +784,6 @@ def declaration_problems(struct_type: Any) -> list[str]:
 
     walk(_struct_info(struct_type), "")
     return problems
-
-
-def _metadata_extra(t: Any) -> dict[str, Any]:
-    """Every ``Meta(extra=)`` of a field type, merged (through optional unions)."""
-    found: dict[str, Any] = {}
-    while True:
-        if isinstance(t, msgspec.inspect.Metadata):
-            found = {**(t.extra or {}), **found}
-            t = t.type
-        elif isinstance(t, msgspec.inspect.UnionType):
-            rest = [m for m in t.types if not isinstance(m, msgspec.inspect.NoneType)]
-            if len(rest) != 1:
-                return found
-            t = rest[0]
-        else:
-            return found
 
 
 def to_stored(value: Any) -> dict[str, Any]:
