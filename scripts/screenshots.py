@@ -117,7 +117,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="screenshots", help="folder for the images and report.txt")
     parser.add_argument("--locales", default="en,nl,ar")
-    parser.add_argument("--max-pages", type=int, default=80, help="pages per crawl (visitor, administrator)")
+    parser.add_argument("--max-pages", type=int, default=250, help="pages per crawl (visitor, administrator)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
