@@ -41,7 +41,8 @@ print(",".join(sorted(babel.localedata._cache)))
 """
 
 
-def test_app_start_leaves_heavy_libraries_and_locale_data_unloaded(tmp_path: Path) -> None:
+def probe(tmp_path: Path, code: str, *args: str) -> str:
+    """What ``code`` prints in a fresh interpreter running this checkout on an empty SQLite database."""
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
@@ -49,9 +50,13 @@ def test_app_start_leaves_heavy_libraries_and_locale_data_unloaded(tmp_path: Pat
         "TOWNHALL_SECRET_KEY": "startup-imports-probe-" + "x" * 32,
     }
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE, *NOT_AT_START], capture_output=True, text=True, check=True, cwd=REPO, env=env
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, cwd=REPO, env=env
     )
-    loaded, locales = proc.stdout.splitlines()
+    return proc.stdout
+
+
+def test_app_start_leaves_heavy_libraries_and_locale_data_unloaded(tmp_path: Path) -> None:
+    loaded, locales = probe(tmp_path, PROBE, *NOT_AT_START).splitlines()
     assert loaded == "", f"loaded at app start: {loaded}"
     assert locales == "", f"CLDR data loaded at app start (about 1.5 MiB a locale): {locales}"
 
@@ -75,13 +80,4 @@ print("loaded:", ",".join(sorted(name for name in tools if name in sys.modules))
 
 
 def test_townhall_run_leaves_the_catalog_tools_unloaded(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'probe.sqlite3'}",
-        "TOWNHALL_SECRET_KEY": "startup-imports-probe-" + "x" * 32,
-    }
-    proc = subprocess.run(
-        [sys.executable, "-c", RUN_PROBE], capture_output=True, text=True, check=True, cwd=REPO, env=env
-    )
-    assert proc.stdout.strip() == "loaded:", proc.stdout
+    assert probe(tmp_path, RUN_PROBE).strip() == "loaded:"
