@@ -15,6 +15,23 @@ from core.i18n import activate, lazy_gettext
 from core.web.forms import Form
 
 
+def activate_messages(locale: str, messages: dict[str, str]) -> None:
+    """Make ``messages`` (msgid -> translation) the active catalog, compiled the way the app's catalogs are."""
+    import io
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
+    catalog = Catalog(locale=locale)
+    for msgid, text in messages.items():
+        catalog.add(msgid, text)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    activate(locale, Translations(buf))
+
+
 class Colour(enum.Enum):
     RED = "red"
     GREEN = "green"
@@ -218,19 +235,13 @@ def test_bad_values_give_a_message_on_their_field(field: str, value: object, mes
 
 
 def test_errors_are_translated() -> None:
-    import io
-
-    from babel.messages.catalog import Catalog
-    from babel.messages.mofile import write_mo
-    from babel.support import Translations
-
-    catalog = Catalog(locale="nl")
-    catalog.add("Enter a whole number.", "Vul een geheel getal in.")
-    catalog.add("Enter a number of at most %(max)s.", "Vul een getal van hoogstens %(max)s in.")
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
-    activate("nl", Translations(buf))
+    activate_messages(
+        "nl",
+        {
+            "Enter a whole number.": "Vul een geheel getal in.",
+            "Enter a number of at most %(max)s.": "Vul een getal van hoogstens %(max)s in.",
+        },
+    )
     _parsed, errors = parse_config(Everything, full_form(**{"config.count": "abc", "config.limits.per_person": "99"}))
     assert errors == {
         "config.count": "Vul een geheel getal in.",
@@ -385,18 +396,9 @@ def test_the_generated_form_labels_each_language_by_its_name() -> None:
 
 
 def test_a_rule_across_fields_reaches_the_admin_translated_next_to_its_field() -> None:
-    import io
-
-    from babel.messages.catalog import Catalog
-    from babel.messages.mofile import write_mo
-    from babel.support import Translations
-
-    catalog = Catalog(locale="nl")
-    catalog.add("The lowest value may not exceed the highest.", "De laagste waarde mag de hoogste niet overschrijden.")
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
-    activate("nl", Translations(buf))
+    activate_messages(
+        "nl", {"The lowest value may not exceed the highest.": "De laagste waarde mag de hoogste niet overschrijden."}
+    )
     form = Form([("config.low", "9"), ("config.high", "3"), ("config.texts.plain", "1")])
     parsed, errors = parse_config(Framed, form)
     assert parsed is None

@@ -3,7 +3,6 @@ select (``one_of``): what the form generator hands the template, what the templa
 
 from __future__ import annotations
 
-import io
 from typing import Annotated, Literal
 
 import msgspec
@@ -146,16 +145,9 @@ def test_a_str_offered_as_a_select_keeps_an_unlisted_stored_value_and_refuses_ot
 
 
 def test_the_applies_to_hint_is_translated() -> None:
-    from babel.messages.catalog import Catalog
-    from babel.messages.mofile import write_mo
-    from babel.support import Translations
+    from tests.test_config_forms import activate_messages
 
-    catalog = Catalog(locale="nl")
-    catalog.add("Applies to: %(choices)s.", "Geldt voor: %(choices)s.")
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
-    activate("nl", Translations(buf))
+    activate_messages("nl", {"Applies to: %(choices)s.": "Geldt voor: %(choices)s."})
     most = by_path(config_fields(Ballot, labels={"kind:several": "Meerdere", "kind:ranked": "Rangorde"}), "most")
     assert most.hint == "Geldt voor: Meerdere of Rangorde."
 
