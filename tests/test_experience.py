@@ -202,18 +202,14 @@ async def test_only_verified_leads_to_the_municipalitys_own_explanation(client, 
 async def test_an_admin_writes_how_verification_works_in_every_language(client, factory, tenant, csrf) -> None:
     from core.models import Tenant
     from tests.smtp import form_post
+    from tests.test_home_banner import SETTINGS
 
     await factory.login(client, await factory.user(tenant, role="admin"))
     settings = await client.get("/admin/settings")
     assert 'name="verification_help.en"' in settings.text
     data = {
+        **SETTINGS,
         "name.en": "Demo",
-        "locales": ["en", "nl"],
-        "default_locale": "en",
-        "timezone": "UTC",
-        "currency": "EUR",
-        "primary_color": "#1d4ed8",
-        "accent_color": "#0f766e",
         "verification_help.en": "Bring your passport to the desk.\nWe are open on Mondays.",
         "verification_help.nl": "Breng je paspoort mee naar de balie.",
         "verification_help.fr": "Not an enabled language: dropped.",

@@ -17,7 +17,7 @@ from tests.plugins.ideation.test_query_count import counting
 from tests.test_admin import PNG, token
 from tests.test_admin import post as form_post
 
-SETTINGS = {
+SETTINGS = {  # a valid settings form; tests add or change fields
     "name.en": "City",
     "locales": ["en", "nl"],
     "default_locale": "en",
