@@ -173,3 +173,21 @@ document.addEventListener("click", function (event) {
     if (id && document.querySelector('[data-shown-when-field="' + CSS.escape(id) + '"]')) apply(document);
   });
 })();
+// The header's menu (base.html) is a <details> that app.css lays open on wide screens through ::details-content.
+// A browser without that selector gets it opened here on wide screens instead; Escape closes it on a phone.
+(function () {
+  var menu = document.querySelector("details.site-menu");
+  if (!menu) return;
+  var summary = menu.querySelector("summary");
+  var wide = window.matchMedia("(width > 40rem)");
+  var native = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+  function sync() { if (wide.matches && !native) menu.open = true; }
+  sync();
+  wide.addEventListener("change", sync);
+  menu.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && menu.open && !wide.matches) {
+      menu.open = false;
+      summary.focus();
+    }
+  });
+})();
