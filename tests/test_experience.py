@@ -3,6 +3,7 @@ lands, why a page is refused, which language a fallback text is in, the favicon.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from core.testing import HTMX_HEADERS
@@ -327,3 +328,40 @@ async def test_home_shows_what_closes_soon_what_comes_and_what_ended(client, fac
     assert order == sorted(order)
     assert home.index("Later project") > order[1] and home.index("Done project") > order[2]
     assert "Opens in 10 days" in home
+
+
+def _between(page: str, start: str, end: str) -> str:
+    begin = page.index(start)
+    return page[begin : page.index(end, begin) + len(end)]
+
+
+async def test_the_header_folds_navigation_and_languages_into_a_menu(client, factory, tenant) -> None:
+    """On phones the header is one row (issue 13): a <details> whose summary is named "Menu" holds the main
+    navigation and the language links, so it opens without JavaScript; app.css lays it open on wide screens."""
+    page = (await client.get("/nl/")).text
+    header = _between(page, '<header class="site-header">', "</header>")
+    menu = _between(header, '<details class="site-menu">', "</details>")
+    summary = _between(menu, "<summary", "</summary>")
+    # the summary's accessible name is its visible word; the language code beside it is decoration
+    label = re.sub(r'<span[^>]*aria-hidden="true"[^>]*>[^<]*</span>', "", summary)
+    assert re.sub(r"<[^>]+>", "", label).strip() == "Menu"
+    assert '<span class="menu-lang" aria-hidden="true">NL</span>' in summary
+    assert menu.index("</summary>") < menu.index('class="main-nav"') < menu.index('class="language-switch"')
+    assert 'href="/nl/projects"' in menu and 'href="/nl/login' in menu
+    assert menu.count("hreflang=") == header.count("hreflang=") >= 2
+    assert "<details open" not in header  # closed until the reader opens it
+
+
+async def test_admin_tables_scroll_in_their_own_focusable_region(client, factory, tenant) -> None:
+    """A wide back-office table scrolls inside a named region that takes focus, not the whole page on a phone."""
+    admin = await factory.user(tenant, email="tables@example.org", role="admin")
+    await factory.project(tenant, slug="tabled")
+    await factory.login(client, admin)
+    for path in ("/admin/users", "/admin/projects"):
+        page = (await client.get(path)).text
+        assert page.count("<table") == 1, path
+        box = page[page.rindex("<div", 0, page.index("<table")) : page.index("<table")]
+        assert re.fullmatch(r'<div class="table-scroll" role="region" aria-label="[^"]+" tabindex="0">\s*', box), (
+            path,
+            box,
+        )
