@@ -442,6 +442,11 @@ def test_resident_fills_a_knapsack_cart_without_javascript(open_context, live: L
         assert path_of(page.url) == pb.budget_path("en")
         assert meter_text(page).endswith(f"{left} left")
     assert cart_titles(page) == [SAILS, FOUNTAINS]
+    # Down at the last option the meter is still on screen, at the top (sticky, server-rendered: no script here).
+    page.locator("li.option-card").last.scroll_into_view_if_needed()
+    assert page.evaluate("() => window.scrollY") > 0
+    meter = page.locator("#ballot-panel .ballot-meter").bounding_box()
+    assert meter is not None and abs(meter["y"]) < 1, f"the budget meter scrolled away ({meter})"
 
     response = post(ROOF, card(page, ROOF))
     assert response.status == 422
