@@ -19,6 +19,7 @@ __all__ = [
     "assert_accessible",
     "axe_violations",
     "html_attrs",
+    "open_menu",
     "path_of",
     "sign_in",
     "signed_in_header",
@@ -85,6 +86,14 @@ def link_in(message: Any, containing: str) -> str:
 def signed_in_header(page: Any) -> bool:
     """Whether the header shows the signed-in controls (a sign-out form) rather than sign-in links."""
     return page.locator("header form[action$='/logout']").count() == 1
+
+
+def open_menu(page: Any) -> None:
+    """Open the header's menu where it is folded away (phones: base.html's ``details.site-menu``), as a person does
+    before following a header link; on wide screens the links already show and nothing is clicked."""
+    toggle = page.locator("header summary.menu-toggle")
+    if toggle.is_visible() and page.locator("header details.site-menu[open]").count() == 0:
+        toggle.click()
 
 
 def sign_in(page: Any, locale: str, email: str, password: str) -> None:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.browser.conftest import RESET_ACCOUNTS, RESIDENT_EMAIL, LiveServer
-from tests.browser.helpers import LOCALES, assert_accessible, html_attrs, link_in, path_of, signed_in_header
+from tests.browser.helpers import LOCALES, assert_accessible, html_attrs, link_in, open_menu, path_of, signed_in_header
 
 
 def fresh_address(locale: str) -> str:
@@ -39,6 +39,7 @@ def test_register_confirm_sign_in_and_out(tab, live: LiveServer, locale: str) ->
     address = fresh_address(locale)
     password = "a long enough password " + locale
     tab.goto(f"/{locale}/")
+    open_menu(tab)
     tab.locator(f"header a[href='/{locale}/register']").click()
     tab.wait_for_url(f"**/{locale}/register")
     tab.locator("#display_name").fill(f"Browser {locale}")
@@ -72,6 +73,7 @@ def test_register_confirm_sign_in_and_out(tab, live: LiveServer, locale: str) ->
     assert tab.locator(f"header a[href='/{locale}/account']").count() == 1
     assert_accessible(tab, f"home signed in ({locale})")
 
+    open_menu(tab)
     tab.locator("header form[action$='/logout'] button").click()
     tab.wait_for_url(f"**/{locale}/?notice=signed_out")
     assert not signed_in_header(tab)
@@ -146,6 +148,7 @@ def test_password_reset(tab, live: LiveServer, locale: str) -> None:
     assert_accessible(tab, f"account after reset ({locale})")
     # A mail tells the owner; the old password no longer works and the new one does.
     live.mailbox.wait_for(address, after=before + 1)
+    open_menu(tab)
     tab.locator("header form[action$='/logout'] button").click()
     tab.wait_for_url(f"**/{locale}/?notice=signed_out")
     sign_in(tab, locale, address, live.password)

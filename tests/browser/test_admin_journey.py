@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.browser.conftest import ADMIN_EMAIL, RESIDENT_EMAIL, LiveServer
-from tests.browser.helpers import assert_accessible, fill_multiloc, html_attrs, path_of, sign_in
+from tests.browser.helpers import assert_accessible, fill_multiloc, html_attrs, open_menu, path_of, sign_in
 
 
 def local_input(moment: datetime) -> str:
@@ -47,6 +47,7 @@ def test_admin_publishes_a_two_phase_project_that_residents_see(open_context, li
 
     admin = open_context().new_page()
     sign_in(admin, locale, ADMIN_EMAIL, live.password)
+    open_menu(admin)
     admin.locator(f"header a[href='/{locale}/admin']:not([hreflang])").click()  # not the language switch
     admin.wait_for_url(f"**/{locale}/admin")
     assert html_attrs(admin)[0] == locale

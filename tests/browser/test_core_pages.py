@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.browser.conftest import PHASE_TITLES, PROJECT_TITLE, LiveServer
-from tests.browser.helpers import LOCALE_NAMES, LOCALES, assert_accessible, html_attrs, path_of
+from tests.browser.helpers import LOCALE_NAMES, LOCALES, assert_accessible, html_attrs, open_menu, path_of
 
 TENANT_NAME = {
     "en": "Demo City",
@@ -35,6 +35,7 @@ def test_home_page(tab, live: LiveServer, locale: str) -> None:
     link = tab.locator("main a", has_text=PROJECT_TITLE[locale])
     assert link.get_attribute("href") == f"/{locale}/projects/{live.project_slug}"
     # Every language of the municipality is offered, each link labelled in its own language.
+    open_menu(tab)
     switch = tab.get_by_role("navigation", name=re.compile(".+")).filter(has=tab.locator("a[hreflang]"))
     assert switch.locator("a[hreflang]").count() == len(LOCALES)
     for code in LOCALES:
@@ -121,12 +122,14 @@ def test_phase_of_another_project_is_not_found(tab, live: LiveServer) -> None:
 def test_language_switch_keeps_the_page(tab, live: LiveServer) -> None:
     tab.goto(f"/en/projects/{live.project_slug}")
     assert tab.locator("h1").inner_text().strip() == PROJECT_TITLE["en"]
+    open_menu(tab)
     tab.get_by_role("link", name=LOCALE_NAMES["nl"], exact=True).click()
     tab.wait_for_url(f"**/nl/projects/{live.project_slug}")
     expect_language(tab, "nl")
     assert tab.locator("h1").inner_text().strip() == PROJECT_TITLE["nl"]
     # And on to Arabic from a phase page: same phase, right-to-left.
     tab.goto(f"/nl/projects/{live.project_slug}/phases/{live.phase_ids[0]}")
+    open_menu(tab)
     tab.get_by_role("link", name=LOCALE_NAMES["ar"], exact=True).click()
     tab.wait_for_url(f"**/ar/projects/{live.project_slug}/phases/{live.phase_ids[0]}")
     expect_language(tab, "ar")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import PHASE_TITLES, PROJECT_TITLE, RESIDENT_EMAIL, LiveServer
-from tests.browser.helpers import LOCALE_NAMES, html_attrs, path_of, signed_in_header
+from tests.browser.helpers import LOCALE_NAMES, html_attrs, open_menu, path_of, signed_in_header
 
 
 @pytest.fixture
@@ -22,6 +22,7 @@ def test_browse_without_javascript(no_js, live: LiveServer) -> None:
     page.locator("ol.timeline a", has_text=PHASE_TITLES[1]["en"]).click()
     page.wait_for_url(f"**/en/projects/{live.project_slug}/phases/{live.phase_ids[1]}")
     assert page.locator("h1").inner_text().strip() == PHASE_TITLES[1]["en"]
+    open_menu(page)
     page.get_by_role("link", name=LOCALE_NAMES["ar"], exact=True).click()
     page.wait_for_url(f"**/ar/projects/{live.project_slug}/phases/{live.phase_ids[1]}")
     assert html_attrs(page) == ("ar", "rtl")
@@ -46,6 +47,7 @@ def test_forms_work_without_javascript(no_js, live: LiveServer) -> None:
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{live.base_url}/nl/")
     assert signed_in_header(page)
+    open_menu(page)
     page.locator("header form[action$='/logout'] button").click()
     page.wait_for_url("**/nl/?notice=signed_out")
     assert not signed_in_header(page)
