@@ -36,6 +36,7 @@ def test_phone_header_is_one_row_and_the_menu_opens_by_keyboard(
 ) -> None:
     page = open_context(viewport=PHONE, java_script_enabled=javascript).new_page()
     page.goto(f"/{locale}/")
+    name = {"en": "Menu", "ar": "القائمة"}[locale]  # the control's name, in the page's language
     projects = page.locator(f"header a[href='/{locale}/projects']")
     languages = page.locator("header a[hreflang]")
     summary = page.locator("header summary.menu-toggle")
@@ -49,7 +50,7 @@ def test_phone_header_is_one_row_and_the_menu_opens_by_keyboard(
     # Mirrored in Arabic: the brand on the right, Menu on the left.
     assert (toggle["x"] < brand["x"]) == (locale == "ar")
     if javascript:
-        assert disclosure(page) == {"name": "Menu", "expanded": False}
+        assert disclosure(page) == {"name": name, "expanded": False}
         assert_accessible(page, f"phone header, menu closed ({locale})")
 
     # Keyboard: skip link, brand, then Menu; Enter opens it and the next Tab lands on the first link inside.
@@ -66,7 +67,7 @@ def test_phone_header_is_one_row_and_the_menu_opens_by_keyboard(
     page.keyboard.press("Tab")
     assert focused_is(page, f"header a[href='/{locale}/projects']")
     if javascript:
-        assert disclosure(page) == {"name": "Menu", "expanded": True}
+        assert disclosure(page) == {"name": name, "expanded": True}
         assert_accessible(page, f"phone header, menu open ({locale})")
         # Escape folds it away again and gives focus back to Menu.
         page.keyboard.press("Escape")
