@@ -1,4 +1,5 @@
-"""What the in-process benchmarks share: a migrated Townhall app on a fresh database, and quiet logs.
+"""What the in-process benchmarks share: a migrated Townhall app on a fresh database, quiet logs, an in-process
+client, requests per CPU second, SQL statements per request, and a bare page rendering a captured template.
 
 SQLite in a temporary folder unless ``database_url`` names an empty PostgreSQL database; background jobs off so
 nothing runs beside what is measured.
@@ -9,8 +10,13 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from litestar import Litestar, Response, get
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -31,3 +37,81 @@ def fresh_app(name: str, database_url: str | None) -> Any:
     app = create_app(settings)
     migrate.upgrade(url, app.state.townhall.registry)
     return app
+
+
+HOST = "bench.test"
+
+
+def client_for(app: Any, base_url: str = f"http://{HOST}") -> Any:
+    """An in-process ASGI client on the running loop (no thread hop), the same for Townhall and a bare app."""
+    import httpx
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+
+async def rate(client: Any, path: str, n: int, **kwargs: Any) -> tuple[float, float]:
+    """Requests per CPU second and per wall-clock second, after 10 warm-up requests."""
+    for _ in range(10):
+        assert (await client.get(path, **kwargs)).status_code == 200
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(n):
+        response = await client.get(path, **kwargs)
+        assert response.status_code == 200
+    return n / (time.process_time() - cpu), n / (time.perf_counter() - wall)
+
+
+async def statements_per_request(app: Any, client: Any, path: str, **kwargs: Any) -> int:
+    """SQL statements one ``GET path`` sends (``core.testing.statements.counting``, as the query-count tests);
+    call it after a first request has filled the worker's caches."""
+    from core.testing.statements import counting
+
+    with counting(app.state.townhall.db.engine) as seen:
+        response = await client.get(path, **kwargs)
+    assert response.status_code == 200, response.status_code
+    return len(seen)
+
+
+@contextmanager
+def captured_render() -> Iterator[dict[str, Any]]:
+    """The template name and whole context (``base_context`` included) of the first page rendered in the block."""
+    from core.web import render as render_module
+
+    captured: dict[str, Any] = {}
+    original = render_module.render_html
+
+    def capture(request: Any, template: str, context: dict[str, Any]) -> str:
+        captured.setdefault("template", template)
+        captured.setdefault("context", {**render_module.base_context(request), **context})
+        return original(request, template, context)
+
+    render_module.render_html = capture
+    try:
+        yield captured
+    finally:
+        render_module.render_html = original
+
+
+async def bare_rate(app: Any, captured: dict[str, Any], n: int) -> tuple[float, float]:
+    """``rate`` of a bare Litestar app whose one handler renders the captured template with its static context:
+    the baseline of a page benchmark (what rendering alone costs, without database, tenancy or permissions)."""
+    template = app.state.townhall.templates.get_template(captured["template"])
+    static = captured["context"]
+
+    @get("/static-page", media_type="text/html")
+    async def bare_page() -> Response[str]:
+        return Response(template.render(static), media_type="text/html")
+
+    async with client_for(Litestar(route_handlers=[bare_page]), "http://bare.test") as client:
+        return await rate(client, "/static-page", n)
+
+
+def print_page_figures(page: str, queries: dict[str, int], bare: tuple[float, float], rates: dict[str, Any]) -> None:
+    """Statements per request, then requests per CPU second of Townhall (per visitor) and of the bare page."""
+    for label, count in queries.items():
+        print(f"SQL statements per request ({label}): {count}")
+    print(f"bare Litestar, same template, static data: {bare[0]:8.1f} req/CPU s ({bare[1]:.1f} req/s wall)")
+    for label, (cpu, wall) in rates.items():
+        print(
+            f"Townhall {page} ({label}): {cpu:8.1f} req/CPU s ({wall:.1f} req/s wall)  "
+            f"ratio Townhall/bare {cpu / bare[0]:.2f} CPU ({wall / bare[1]:.2f} wall)"
+        )

@@ -24,14 +24,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import time
 from datetime import timedelta
 from typing import Any
 
-from _app import fresh_app  # benchmarks/ is on sys.path when a script runs
-from litestar import Litestar, Response, get
-
-HOST = "bench.test"
+from _app import (  # benchmarks/ is on sys.path when a script runs
+    HOST,
+    bare_rate,
+    captured_render,
+    client_for,
+    fresh_app,
+    print_page_figures,
+    rate,
+    statements_per_request,
+)
 
 
 async def seed(state: Any, n_ideas: int, n_comments: int) -> tuple[int, Any]:
@@ -94,90 +99,31 @@ async def seed(state: Any, n_ideas: int, n_comments: int) -> tuple[int, Any]:
         return phase.id, resident
 
 
-def client_for(app: Any, base_url: str) -> Any:
-    """An in-process ASGI client on the running loop (no thread hop), the same for both apps."""
-    import httpx
-
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
-
-
-async def rate(client: Any, path: str, n: int, **kwargs: Any) -> tuple[float, float]:
-    """Requests per CPU second and per wall-clock second, after 10 warm-up requests."""
-    for _ in range(10):
-        assert (await client.get(path, **kwargs)).status_code == 200
-    cpu, wall = time.process_time(), time.perf_counter()
-    for _ in range(n):
-        response = await client.get(path, **kwargs)
-        assert response.status_code == 200
-    return n / (time.process_time() - cpu), n / (time.perf_counter() - wall)
-
-
 async def main(args: argparse.Namespace) -> None:
-    import logging
-
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    from sqlalchemy import event
-
     from core.testing.factories import Factory
-    from core.web import render as render_module
 
     app = fresh_app("ideation", args.database_url)
     state = app.state.townhall
     phase_id, resident = await seed(state, args.ideas, args.comments)
     path = f"/p/{phase_id}/ideation"
-
-    statements: list[str] = []
-    event.listen(state.db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-
-    captured: dict[str, Any] = {}
-    original = render_module.render_html
-
-    def capture(request: Any, template: str, context: dict[str, Any]) -> str:
-        captured.setdefault("template", template)
-        captured.setdefault("context", {**render_module.base_context(request), **context})
-        return original(request, template, context)
-
-    async with client_for(app, f"http://{HOST}") as client:
+    deep = {"page": "40", "sort": "newest"}
+    queries: dict[str, int] = {}
+    async with client_for(app) as client:
         assert (await client.get(path)).status_code == 200  # a worker's first request fills its caches
-        queries: dict[str, int] = {}
-        for label, params in (("anonymous, page 1", {}), ("anonymous, page 40", {"page": "40", "sort": "newest"})):
-            statements.clear()
-            assert (await client.get(path, params=params)).status_code == 200
-            queries[label] = len(statements)
-        render_module.render_html = capture
-        try:
+        queries["anonymous, page 1"] = await statements_per_request(app, client, path)
+        queries["anonymous, page 40"] = await statements_per_request(app, client, path, params=deep)
+        with captured_render() as captured:
             await client.get(path)
-        finally:
-            render_module.render_html = original
-        townhall_anonymous = await rate(client, path, args.requests)
+        anonymous = await rate(client, path, args.requests)
         await Factory(state).login(client, resident)
-        for label, params in (("signed in, page 1", {}), ("signed in, page 40", {"page": "40", "sort": "newest"})):
-            statements.clear()
-            assert (await client.get(path, params=params)).status_code == 200
-            queries[label] = len(statements)
-        townhall_signed_in = await rate(client, path, args.requests)
-
-    template = state.templates.get_template(captured["template"])
-    static = captured["context"]
-
-    @get("/static-page", media_type="text/html")
-    async def bare_page() -> Response[str]:
-        return Response(template.render(static), media_type="text/html")
-
-    bare = Litestar(route_handlers=[bare_page])
-    async with client_for(bare, "http://bare.test") as client:
-        bare_rps = await rate(client, "/static-page", args.requests)
+        queries["signed in, page 1"] = await statements_per_request(app, client, path)
+        queries["signed in, page 40"] = await statements_per_request(app, client, path, params=deep)
+        signed_in = await rate(client, path, args.requests)
+    bare = await bare_rate(app, captured, args.requests)
     await state.db.dispose()
 
     print(f"database: {state.db.dialect}; {args.ideas} ideas, {args.comments} comments; page size 20")
-    for label, count in queries.items():
-        print(f"SQL statements per request ({label}): {count}")
-    print(f"bare Litestar, same template, static data: {bare_rps[0]:8.1f} req/CPU s ({bare_rps[1]:.1f} req/s wall)")
-    for label, (cpu, wall) in (("anonymous", townhall_anonymous), ("signed in", townhall_signed_in)):
-        print(
-            f"Townhall ideas list ({label}): {cpu:8.1f} req/CPU s ({wall:.1f} req/s wall)  "
-            f"ratio Townhall/bare {cpu / bare_rps[0]:.2f} CPU ({wall / bare_rps[1]:.2f} wall)"
-        )
+    print_page_figures("ideas list", queries, bare, {"anonymous": anonymous, "signed in": signed_in})
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@ Usage::
 
     python benchmarks/proposals_list.py [--proposals 1000] [--requests 300] [--database-url URL]
 
-The sibling of ``ideation_list.py`` (same method, same helpers): a fresh database with one proposals phase holding
-``--proposals`` public proposals (topics, areas, signature counts) and a few of the resident's drafts; SQL statements
-per request for an anonymous visitor and a signed-in resident; then requests per CPU second of ``GET
-/p/{phase}/proposals/`` against a bare Litestar app rendering ``proposals/browse.html`` with the captured context.
+The sibling of ``ideation_list.py`` (same method; the helpers are in ``_app.py``): a fresh database with one
+proposals phase holding ``--proposals`` public proposals (topics, areas, signature counts) and a few of the
+resident's drafts; SQL statements per request for an anonymous visitor and a signed-in resident; then requests per
+CPU second of ``GET /p/{phase}/proposals/`` against a bare Litestar app rendering ``proposals/browse.html`` with the
+captured context.
 """
 
 from __future__ import annotations
@@ -19,9 +20,16 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from _app import fresh_app  # benchmarks/ is on sys.path when a script runs
-from ideation_list import HOST, client_for, rate
-from litestar import Litestar, Response, get
+from _app import (  # benchmarks/ is on sys.path when a script runs
+    HOST,
+    bare_rate,
+    captured_render,
+    client_for,
+    fresh_app,
+    print_page_figures,
+    rate,
+    statements_per_request,
+)
 
 
 async def seed(state: Any, n: int) -> tuple[int, Any]:
@@ -65,62 +73,27 @@ async def seed(state: Any, n: int) -> tuple[int, Any]:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from sqlalchemy import event
-
     from core.testing.factories import Factory
-    from core.web import render as render_module
 
     app = fresh_app("proposals", args.database_url)
     state = app.state.townhall
     phase_id, resident = await seed(state, args.proposals)
     path = f"/p/{phase_id}/proposals/"
-    statements: list[str] = []
-    event.listen(state.db.engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    captured: dict[str, Any] = {}
-    original = render_module.render_html
-
-    def capture(request: Any, template: str, context: dict[str, Any]) -> str:
-        captured.setdefault("template", template)
-        captured.setdefault("context", {**render_module.base_context(request), **context})
-        return original(request, template, context)
-
     queries: dict[str, int] = {}
-    async with client_for(app, f"http://{HOST}") as client:
+    async with client_for(app) as client:
         assert (await client.get(path)).status_code == 200  # a worker's first request fills its caches
-        statements.clear()
-        render_module.render_html = capture
-        try:
-            assert (await client.get(path)).status_code == 200
-        finally:
-            render_module.render_html = original
-        queries["anonymous"] = len(statements)
+        queries["anonymous"] = await statements_per_request(app, client, path)
+        with captured_render() as captured:
+            await client.get(path)
         anonymous = await rate(client, path, args.requests)
         await Factory(state).login(client, resident)
-        statements.clear()
-        assert (await client.get(path)).status_code == 200
-        queries["signed in"] = len(statements)
+        queries["signed in"] = await statements_per_request(app, client, path)
         signed_in = await rate(client, path, args.requests)
-
-    template = state.templates.get_template(captured["template"])
-    static = captured["context"]
-
-    @get("/static-page", media_type="text/html")
-    async def bare_page() -> Response[str]:
-        return Response(template.render(static), media_type="text/html")
-
-    async with client_for(Litestar(route_handlers=[bare_page]), "http://bare.test") as client:
-        bare = await rate(client, "/static-page", args.requests)
+    bare = await bare_rate(app, captured, args.requests)
     await state.db.dispose()
 
     print(f"database: {state.db.dialect}; {args.proposals} proposals (the list shows at most 200)")
-    for label, count in queries.items():
-        print(f"SQL statements per request ({label}): {count}")
-    print(f"bare Litestar, same template, static data: {bare[0]:8.1f} req/CPU s ({bare[1]:.1f} req/s wall)")
-    for label, (cpu, wall) in (("anonymous", anonymous), ("signed in", signed_in)):
-        print(
-            f"Townhall proposals list ({label}): {cpu:8.1f} req/CPU s ({wall:.1f} req/s wall)  "
-            f"ratio Townhall/bare {cpu / bare[0]:.2f} CPU ({wall / bare[1]:.2f} wall)"
-        )
+    print_page_figures("proposals list", queries, bare, {"anonymous": anonymous, "signed in": signed_in})
 
 
 if __name__ == "__main__":

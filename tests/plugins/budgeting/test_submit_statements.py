@@ -8,20 +8,12 @@ statements on budgeting tables, no savepoint. A repeat answers from the first st
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from core.testing.statements import counting
 from plugins.budgeting.models import Ballot, Cart
 
 from .web_support import cart, setup_phase, submit, voter
-
-
-def _recording():
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        statements.append(" ".join(statement.split()))
-
-    return statements, record
 
 
 async def test_a_submit_costs_five_budgeting_statements_and_a_repeat_one(app, client, factory, tenant, csrf) -> None:
@@ -29,15 +21,11 @@ async def test_a_submit_costs_five_budgeting_statements_and_a_repeat_one(app, cl
     user = await voter(factory, client, tenant, verified=True)
     headers = await csrf(client)
     await cart(client, s, headers, "add", s.options[0])
-    statements, record = _recording()
-    engine = app.state.townhall.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counting(app.state.townhall.db.engine) as seen:
         first = await submit(client, s, headers)
-        first_count = len(statements)
+        first_count = len(seen)
         repeat = await submit(client, s, headers)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    statements = [" ".join(statement.split()) for statement in seen]
     assert first.status_code == 303 and repeat.status_code == 303
     assert first.headers["location"] == repeat.headers["location"]
     budgeting = [st for st in statements[:first_count] if "budgeting_" in st]

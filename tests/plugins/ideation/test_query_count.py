@@ -3,12 +3,10 @@ authors and the visitor's own reactions, the phase page and the browse page cost
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
-
 from core.models import Comment, Follow, Reaction
+from core.testing.statements import page_statements
 from plugins.ideation.models import Idea, IdeaTopic
 
 # Statements per list page (issue 16 asked for at most 6 and 8): a ceiling, so a new query per page is noticed.
@@ -17,21 +15,6 @@ from plugins.ideation.models import Idea, IdeaTopic
 # statuses come from the worker's cache (tests/plugins/ideation/test_tenant_cache.py).
 ANONYMOUS_CEILING = 5
 SIGNED_IN_CEILING = 7
-
-
-@contextmanager
-def counting(engine: Any) -> Any:
-    """Every statement sent to the database while the block runs (a ``before_cursor_execute`` listener)."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _phase_with(
@@ -80,16 +63,6 @@ async def _phase_with(
     return phase
 
 
-async def _statements(app: Any, client: Any, path: str, expect: str) -> list[str]:
-    warm = await client.get(path)  # caches (catalogs, templates) are filled by a first request
-    assert warm.status_code == 200, warm.text
-    with counting(app.state.townhall.db.engine) as seen:
-        response = await client.get(path)
-    assert response.status_code == 200
-    assert expect in response.text
-    return seen
-
-
 async def test_the_list_costs_the_same_statements_for_3_and_30_ideas(
     app: Any, ideation: Any, factory: Any, tenant: Any, client: Any
 ) -> None:
@@ -100,19 +73,19 @@ async def test_the_list_costs_the_same_statements_for_3_and_30_ideas(
     large_project_slug = (await factory.reload(type(project), large.project_id, tenant.id)).slug
     await ideation.login(viewer)
     for query in ("view=cards", "view=list", "view=map", "sort=reactions", "sort=discussed&view=list"):
-        few = await _statements(app, client, f"/p/{small.id}/ideation/?{query}", "Idea number 02")
-        many = await _statements(app, client, f"/p/{large.id}/ideation/?{query}", "Idea number 29")
+        few = await page_statements(app, client, f"/p/{small.id}/ideation/?{query}", "Idea number 02")
+        many = await page_statements(app, client, f"/p/{large.id}/ideation/?{query}", "Idea number 29")
         assert len(few) == len(many), (query, len(few), len(many), many)
         assert len(many) <= SIGNED_IN_CEILING, (query, len(many), many)
     paged = await _phase_with(ideation, factory, tenant, 30, viewer, await factory.project(tenant), page_size=10)
-    first = await _statements(app, client, f"/p/{paged.id}/ideation/?sort=newest", "Idea number 29")
-    last = await _statements(app, client, f"/p/{paged.id}/ideation/?sort=newest&page=3", "Idea number 00")
+    first = await page_statements(app, client, f"/p/{paged.id}/ideation/?sort=newest", "Idea number 29")
+    last = await page_statements(app, client, f"/p/{paged.id}/ideation/?sort=newest&page=3", "Idea number 00")
     assert len(first) == len(last) == len(many), (len(first), len(last), len(many))
-    few = await _statements(app, client, f"/projects/{project.slug}/phases/{small.id}", "Idea number 02")
-    many = await _statements(app, client, f"/projects/{large_project_slug}/phases/{large.id}", "Idea number 29")
+    few = await page_statements(app, client, f"/projects/{project.slug}/phases/{small.id}", "Idea number 02")
+    many = await page_statements(app, client, f"/projects/{large_project_slug}/phases/{large.id}", "Idea number 29")
     assert len(few) == len(many), (len(few), len(many))
     client.cookies.clear()  # and for a visitor who is not signed in
-    few = await _statements(app, client, f"/p/{small.id}/ideation/", "Idea number 02")
-    many = await _statements(app, client, f"/p/{large.id}/ideation/", "Idea number 29")
+    few = await page_statements(app, client, f"/p/{small.id}/ideation/", "Idea number 02")
+    many = await page_statements(app, client, f"/p/{large.id}/ideation/", "Idea number 29")
     assert len(few) == len(many), ("anonymous visitor", len(few), len(many))
     assert len(many) <= ANONYMOUS_CEILING, many

@@ -12,8 +12,8 @@ from sqlalchemy import delete, select, update
 from core.app import create_app
 from core.models import Area, Tenant, Topic
 from core.testing.fixtures import TEST_HOST
+from core.testing.statements import counting
 from plugins.ideation.models import IdeaStatus
-from tests.plugins.ideation.test_query_count import counting
 
 
 def _reads(statements: list[str], table: str) -> bool:

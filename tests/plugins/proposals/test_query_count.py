@@ -9,9 +9,9 @@ from typing import Any
 
 from core.db.base import utcnow
 from core.models import Area, Topic
+from core.testing.statements import page_statements
 from plugins.proposals import rules
 from plugins.proposals.models import Proposal
-from tests.plugins.ideation.test_query_count import counting
 
 # Statements per list page (issue 16 asked for at most 6 and 8): a ceiling, so a new query per page is noticed.
 # Anonymous: BEGIN, the tenant by host, the project through the phase, its phases, the proposals. Signed in adds
@@ -53,16 +53,6 @@ async def _phase_with(factory: Any, tenant: Any, n: int, author: Any) -> Any:
     return phase
 
 
-async def _statements(app: Any, client: Any, path: str, expect: str) -> list[str]:
-    warm = await client.get(path)  # caches (catalogs, templates, topics and areas) are filled by a first request
-    assert warm.status_code == 200, warm.text
-    with counting(app.state.townhall.db.engine) as seen:
-        response = await client.get(path)
-    assert response.status_code == 200
-    assert expect in response.text
-    return seen
-
-
 async def test_the_list_costs_the_same_statements_for_3_and_30_proposals(
     app: Any, factory: Any, tenant: Any, client: Any
 ) -> None:
@@ -71,8 +61,8 @@ async def test_the_list_costs_the_same_statements_for_3_and_30_proposals(
     large = await _phase_with(factory, tenant, 30, author)
     await factory.login(client, author)
     for query in ("", "sort=signed", "sort=closest&topic=1", "sort=ending", "state=collecting"):
-        few = await _statements(app, client, f"/p/{small.id}/proposals/?{query}", "Proposal number 02")
-        many = await _statements(app, client, f"/p/{large.id}/proposals/?{query}", "Draft number 31")
+        few = await page_statements(app, client, f"/p/{small.id}/proposals/?{query}", "Proposal number 02")
+        many = await page_statements(app, client, f"/p/{large.id}/proposals/?{query}", "Draft number 31")
         assert len(few) == len(many), (query, len(few), len(many), many)
         assert len(many) <= SIGNED_IN_CEILING, (query, len(many), many)
     slugs = {}
@@ -80,11 +70,11 @@ async def test_the_list_costs_the_same_statements_for_3_and_30_proposals(
         from core.models import Project
 
         slugs[phase.id] = (await factory.reload(Project, phase.project_id, tenant.id)).slug
-    few = await _statements(app, client, f"/projects/{slugs[small.id]}/phases/{small.id}", "Proposal number 02")
-    many = await _statements(app, client, f"/projects/{slugs[large.id]}/phases/{large.id}", "Proposal number 29")
+    few = await page_statements(app, client, f"/projects/{slugs[small.id]}/phases/{small.id}", "Proposal number 02")
+    many = await page_statements(app, client, f"/projects/{slugs[large.id]}/phases/{large.id}", "Proposal number 29")
     assert len(few) == len(many), (len(few), len(many))
     client.cookies.clear()  # and for a visitor who is not signed in
-    few = await _statements(app, client, f"/p/{small.id}/proposals/", "Proposal number 02")
-    many = await _statements(app, client, f"/p/{large.id}/proposals/", "Proposal number 29")
+    few = await page_statements(app, client, f"/p/{small.id}/proposals/", "Proposal number 02")
+    many = await page_statements(app, client, f"/p/{large.id}/proposals/", "Proposal number 29")
     assert len(few) == len(many), ("anonymous visitor", len(few), len(many))
     assert len(many) <= ANONYMOUS_CEILING, many
