@@ -23,6 +23,7 @@ from core import (
     PhaseContext,
     RequestContext,
     UserFacingError,
+    cached_taxonomy,
     currency_digits,
     denied,
     exports,
@@ -94,7 +95,8 @@ def _area_choices(ctx: RequestContext, areas: list[Area]) -> list[tuple[str, str
 
 
 async def _areas(ctx: RequestContext) -> list[Area]:
-    return list((await ctx.session.scalars(select(Area).order_by(Area.position, Area.id))).all())
+    """The municipality's areas in order, from the worker's cache (read-only copies; no statement once warm)."""
+    return (await cached_taxonomy(ctx))[1]
 
 
 def money_fraction(ctx: RequestContext) -> Any:

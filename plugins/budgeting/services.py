@@ -15,7 +15,19 @@ from fractions import Fraction
 from typing import Any
 
 import msgspec
-from sqlalchemy import distinct, func, insert, select, true
+from sqlalchemy import (
+    Integer,
+    String,
+    cast,
+    distinct,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,6 +114,22 @@ async def options_of_phase(session: AsyncSession, phase_id: int) -> dict[int, li
     for option in (await session.scalars(stmt)).all():
         grouped[option.budget_id].append(option)
     return grouped
+
+
+async def budgets_with_options(session: AsyncSession, phase_id: int) -> list[tuple[Budget, list[Option]]]:
+    """The phase's budgets in order, each with its options in order, in one statement."""
+    stmt = (
+        select(Budget, Option)
+        .outerjoin(Option, Option.budget_id == Budget.id)
+        .where(Budget.phase_id == phase_id)
+        .order_by(Budget.position, Budget.id, Option.position, Option.id)
+    )
+    found: dict[int, tuple[Budget, list[Option]]] = {}
+    for budget, option in (await session.execute(stmt)).all():
+        entry = found.setdefault(budget.id, (budget, []))
+        if option is not None:
+            entry[1].append(option)
+    return list(found.values())
 
 
 async def budget_of_phase(session: AsyncSession, phase_id: int, budget_id: int) -> Budget | None:
@@ -601,18 +629,6 @@ _OUTCOMES: OrderedDict[tuple, Outcome] = OrderedDict()
 _OUTCOME_CACHE_SIZE = 32
 
 
-async def grouped_ballots(
-    session: AsyncSession, budget_id: int
-) -> list[tuple[list, list | None, int | None, str, int]]:
-    """Identical ballots counted by the database: (option_ids, points, area_id, source, count)."""
-    stmt = (
-        select(Ballot.option_ids, Ballot.points, Ballot.area_id, Ballot.source, func.count())
-        .where(Ballot.budget_id == budget_id)
-        .group_by(Ballot.option_ids, Ballot.points, Ballot.area_id, Ballot.source)
-    )
-    return [tuple(row) for row in (await session.execute(stmt)).all()]  # type: ignore[misc]
-
-
 # Ballot types whose ballots are plain approvals (every listed option counts 1): with a rule of VOTES_ONLY_RULES
 # their outcome follows from the votes per option, which the database counts.
 APPROVAL_BALLOTS = frozenset({"approval", "knapsack", "choose-one"})
@@ -639,72 +655,139 @@ class OptionCounts:
     by_source: dict[str, dict[int, int]]  # source -> option -> votes
 
 
-async def option_counts(session: AsyncSession, budget_id: int) -> OptionCounts:
-    """Ballots and votes counted by the database, in 2 + (number of sources - 1) statements.
+GroupedBallots = list[tuple[list, list | None, int | None, str, int]]  # (option_ids, points, area, source, count)
 
-    1. ballots per (source, area); 2. per (option, area): the votes (every listed occurrence, as the results page
-    shows them) and the distinct ballots listing the option (what the rule counts: a ballot approves an option once);
-    3. votes per option for each source but the largest, which the (budget, source) index reads alone; the largest
-    source's votes are the rest. Grouping the big statement by source too would cost ~40% more on SQLite.
+# Votes per option are counted per source for every source but this one (the (budget, source) index reads those
+# ballots alone); its votes are the rest of the total, so the big per-option statement need not group by source,
+# which costs ~40% more on SQLite.
+REST_SOURCE = "online"
+
+
+@dataclass
+class BallotCounts:
+    """What one statement counted for several budgets: ``counts[budget]`` for the counts path of ``tally``,
+    ``grouped[budget]`` (identical ballots counted together) for its profile path."""
+
+    counts: dict[int, OptionCounts]
+    grouped: dict[int, GroupedBallots]
+
+
+async def count_ballots(session: AsyncSession, counts_ids: list[int], profile_ids: list[int]) -> BallotCounts:
+    """The ballots of every budget counted in one statement, whatever the number of budgets, options, ballots and
+    sources (a results page costs the same for one budget or ten: issue 16). A ``UNION ALL`` of grouped SELECTs,
+    each row tagged with its part:
+
+    0. ballots per (budget, source, area); 1. per (budget, option, area): the votes (every listed occurrence, as the
+    results page shows them) and the distinct ballots listing the option (what the rule counts: a ballot approves
+    an option once); 2. votes per (budget, source, option) for every source but ``REST_SOURCE`` — these three for
+    ``counts_ids``; 3. identical ballots counted together, for ``profile_ids``.
     """
-    per_ballot = (
-        select(Ballot.source, Ballot.area_id, func.count())
-        .where(Ballot.budget_id == budget_id)
-        .group_by(Ballot.source, Ballot.area_id)
-    )
-    ballots = [(source, area_id, int(n)) for source, area_id, n in (await session.execute(per_ballot)).all()]
-    element = _option_elements(session)
-    option_id = element.c.value
-    if session.get_bind().dialect.name == "postgresql":
-        # Each ballot's options grouped first (a small hash per ballot): the distinct ballots are then a plain
-        # count, where count(DISTINCT ballot) made PostgreSQL sort every group (314 -> 205 ms for 400,000 votes).
-        listed = (
-            select(option_id.label("value"), func.count().label("n"))
-            .select_from(element)
-            .group_by(option_id)
-            .lateral("listed")
+    counts = {budget_id: OptionCounts([], [], {}) for budget_id in counts_ids}
+    grouped: dict[int, GroupedBallots] = {budget_id: [] for budget_id in profile_ids}
+    if not counts and not grouped:
+        return BallotCounts(counts, grouped)
+
+    table = Ballot.__table__.c
+    absent = {"source": table.source.type, "area_id": table.area_id.type, "value": String(),
+              "option_ids": table.option_ids.type, "points": table.points.type, "ballots": Integer()}  # fmt: skip
+
+    def part(tag: int, **columns: Any) -> Any:
+        """A SELECT of every column, labelled; a column the part does not count is a NULL cast to the column's
+        type (PostgreSQL matches a UNION's column types pair by pair; the first SELECT's types decode the rows)."""
+        listed = [Ballot.budget_id.label("budget_id"), literal_column(str(tag), Integer).label("part")]
+        for name in ("source", "area_id", "value", "option_ids", "points"):
+            listed.append((columns[name] if name in columns else cast(null(), absent[name])).label(name))
+        listed.append(columns.get("n", func.count()).label("n"))
+        listed.append(columns.get("ballots", cast(null(), absent["ballots"])).label("ballots"))
+        return select(*listed)
+
+    parts = []
+    if counts_ids:
+        mine = Ballot.budget_id.in_(counts_ids)
+        parts.append(
+            part(0, source=Ballot.source, area_id=Ballot.area_id)
+            .where(mine)
+            .group_by(Ballot.budget_id, Ballot.source, Ballot.area_id)
         )
-        per_area = (
-            select(listed.c.value, Ballot.area_id, func.sum(listed.c.n), func.count())
-            .select_from(Ballot)
-            .join(listed, true())
-            .where(Ballot.budget_id == budget_id)
-            .group_by(listed.c.value, Ballot.area_id)
-        )
-    else:
-        per_area = (
-            select(option_id, Ballot.area_id, func.count(), func.count(distinct(Ballot.id)))
-            .select_from(Ballot)
-            .join(element, true())
-            .where(Ballot.budget_id == budget_id)
-            .group_by(option_id, Ballot.area_id)
-        )
-    by_area = [(int(v), a, int(n), int(d)) for v, a, n, d in (await session.execute(per_area)).all()]
-    sources: dict[str, int] = defaultdict(int)
-    for source, _area_id, n in ballots:
-        sources[source] += n
-    by_source: dict[str, dict[int, int]] = {}
-    if sources:
-        largest = max(sorted(sources), key=lambda source: sources[source])
-        for source in sorted(sources):
-            if source == largest:
-                continue
-            stmt = (
-                select(option_id, func.count())
+        element = _option_elements(session)
+        if session.get_bind().dialect.name == "postgresql":
+            # Each ballot's options grouped first (a small hash per ballot): the distinct ballots are then a plain
+            # count, where count(DISTINCT ballot) made PostgreSQL sort every group (314 -> 205 ms, 400,000 votes).
+            listed = (
+                select(element.c.value.label("value"), func.count().label("n"))
+                .select_from(element)
+                .group_by(element.c.value)
+                .lateral("listed")
+            )
+            parts.append(
+                part(
+                    1,
+                    area_id=Ballot.area_id,
+                    value=listed.c.value,
+                    n=cast(func.sum(listed.c.n), Integer),
+                    ballots=func.count(),
+                )
+                .select_from(Ballot)
+                .join(listed, true())
+                .where(mine)
+                .group_by(Ballot.budget_id, listed.c.value, Ballot.area_id)
+            )
+        else:
+            parts.append(
+                part(1, area_id=Ballot.area_id, value=element.c.value, ballots=func.count(distinct(Ballot.id)))
                 .select_from(Ballot)
                 .join(element, true())
-                .where(Ballot.budget_id == budget_id, Ballot.source == source)
-                .group_by(option_id)
+                .where(mine)
+                .group_by(Ballot.budget_id, element.c.value, Ballot.area_id)
             )
-            by_source[source] = {int(v): int(n) for v, n in (await session.execute(stmt)).all()}
-        rest: dict[int, int] = defaultdict(int)
-        for option, _area_id, n, _distinct in by_area:
-            rest[option] += n
-        for counted in by_source.values():
-            for option, n in counted.items():
-                rest[option] -= n
-        by_source[largest] = {option: n for option, n in rest.items() if n}
-    return OptionCounts(ballots, by_area, by_source)
+        element = _option_elements(session)
+        parts.append(
+            part(2, source=Ballot.source, value=element.c.value)
+            .select_from(Ballot)
+            .join(element, true())
+            .where(mine, Ballot.source != REST_SOURCE)
+            .group_by(Ballot.budget_id, Ballot.source, element.c.value)
+        )
+    if profile_ids:
+        parts.append(
+            part(3, source=Ballot.source, area_id=Ballot.area_id, option_ids=Ballot.option_ids, points=Ballot.points)
+            .where(Ballot.budget_id.in_(profile_ids))
+            .group_by(Ballot.budget_id, Ballot.option_ids, Ballot.points, Ballot.area_id, Ballot.source)
+        )
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    votes_of: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    sources_of: dict[int, set[str]] = defaultdict(set)
+    for budget_id, part, source, area_id, option, option_ids, points, n, ballots in (
+        await session.execute(statement)
+    ).all():
+        if part == 0:
+            counts[budget_id].ballots.append((source, area_id, int(n)))
+            sources_of[budget_id].add(source)
+        elif part == 1:
+            counts[budget_id].by_area.append((int(option), area_id, int(n), int(ballots)))
+            votes_of[budget_id][int(option)] += int(n)
+        elif part == 2:
+            counts[budget_id].by_source.setdefault(source, {})[int(option)] = int(n)
+        else:
+            grouped[budget_id].append((option_ids, points, area_id, source, int(n)))
+    for budget_id, counted in counts.items():
+        if REST_SOURCE in sources_of[budget_id]:
+            rest = dict(votes_of[budget_id])
+            for by_option in counted.by_source.values():
+                for option, n in by_option.items():
+                    rest[option] = rest.get(option, 0) - n
+            counted.by_source[REST_SOURCE] = {option: n for option, n in rest.items() if n}
+    return BallotCounts(counts, grouped)
+
+
+async def option_counts(session: AsyncSession, budget_id: int) -> OptionCounts:
+    """The counts path's figures of one budget (``count_ballots``)."""
+    return (await count_ballots(session, [budget_id], [])).counts[budget_id]
+
+
+async def grouped_ballots(session: AsyncSession, budget_id: int) -> GroupedBallots:
+    """Identical ballots of one budget counted by the database: (option_ids, points, area_id, source, count)."""
+    return (await count_ballots(session, [], [budget_id])).grouped[budget_id]
 
 
 async def tally(
@@ -726,7 +809,13 @@ async def tally_counts(
     session: AsyncSession, config: BudgetingConfig, budget: Budget, options: list[Option], currency: str
 ) -> BudgetResult:
     """The counts path of ``tally`` (approval-type ballots, a rule of VOTES_ONLY_RULES)."""
-    counted = await option_counts(session, budget.id)
+    return counts_result(config, budget, options, currency, await option_counts(session, budget.id))
+
+
+def counts_result(
+    config: BudgetingConfig, budget: Budget, options: list[Option], currency: str, counted: OptionCounts
+) -> BudgetResult:
+    """The counts path's figures and outcome from what the database counted (no statement)."""
     known = {o.id for o in options}
     votes: dict[int, int] = defaultdict(int)
     supporters: dict[int, int] = defaultdict(int)
@@ -782,7 +871,13 @@ async def tally_profile(
     session: AsyncSession, config: BudgetingConfig, budget: Budget, options: list[Option], currency: str
 ) -> BudgetResult:
     """The general path of ``tally``: the rule runs on the profile compiled from the grouped ballots."""
-    rows = await grouped_ballots(session, budget.id)
+    return profile_result(config, budget, options, currency, await grouped_ballots(session, budget.id))
+
+
+def profile_result(
+    config: BudgetingConfig, budget: Budget, options: list[Option], currency: str, rows: GroupedBallots
+) -> BudgetResult:
+    """The profile path's figures and outcome from the grouped ballots (no statement)."""
     votes: dict[int, int] = defaultdict(int)
     points_total: dict[int, int] = defaultdict(int)  # ints while counting: Fraction additions cost ~10x
     by_source: dict[str, int] = defaultdict(int)
@@ -848,9 +943,21 @@ async def tally_profile(
 async def phase_results(
     session: AsyncSession, phase: Phase, config: BudgetingConfig, currency: str
 ) -> list[BudgetResult]:
-    budgets = await budgets_of(session, phase.id)
-    options = await options_of_phase(session, phase.id)
-    return [await tally(session, config, b, options.get(b.id, []), currency) for b in budgets]
+    """Every budget's ``tally`` in two statements, whatever the number of budgets, options and ballots: the budgets
+    with their options, then ``count_ballots`` for all of them."""
+    budgets = await budgets_with_options(session, phase.id)
+    on_counts = {budget.id: counts_path(config, budget) for budget, _options in budgets}
+    counted = await count_ballots(
+        session,
+        [budget_id for budget_id, fast in on_counts.items() if fast],
+        [budget_id for budget_id, fast in on_counts.items() if not fast],
+    )
+    return [
+        counts_result(config, budget, options, currency, counted.counts[budget.id])
+        if on_counts[budget.id]
+        else profile_result(config, budget, options, currency, counted.grouped[budget.id])
+        for budget, options in budgets
+    ]
 
 
 def result_rows(results: list[BudgetResult], ml: Any, currency: str) -> tuple[list[str], list[list[Any]]]:
