@@ -59,8 +59,10 @@ def embargoed() -> str:
 
 async def _voter(pctx: PhaseContext) -> dict[str, Any]:
     """Whether this visitor may vote now, and the reason shown when not."""
-    box = await services.ensure_roll(pctx.session, pctx.phase, pctx.config)
-    entry = await services.my_entry(pctx.session, pctx.phase, pctx.user) if box else None
+    box, entry = await services.box_and_entry(pctx.session, pctx.phase, pctx.user)
+    if box is None:  # voting has not opened, or this is its first request since: snapshot the roll
+        box = await services.ensure_roll(pctx.session, pctx.phase, pctx.config)
+        entry = await services.my_entry(pctx.session, pctx.phase, pctx.user) if box else None
     verdict = pctx.can(VOTE_ACTION, {"voted": bool(entry and entry.voted)})
     if verdict.allowed and pctx.user is None:
         verdict = denied("not_signed_in")
@@ -79,8 +81,9 @@ async def panel_context(pctx: PhaseContext) -> dict[str, Any]:
     voter = await _voter(pctx)
     box = voter["box"]
     if phase_state(pctx.phase) == "ended":
-        box = await services.close(pctx.session, pctx.phase, pctx.config)
-    show_turnout = box is not None and (pctx.moderator or pctx.config.live_turnout or box.results is not None)
+        box = await services.close(pctx.session, pctx.phase, pctx.config, box)
+    # Once counted, the results carry the turnout: no count of the roll per page.
+    show_turnout = box is not None and box.results is None and (pctx.moderator or pctx.config.live_turnout)
     return {
         "phase": pctx.phase,
         "config": pctx.config,
@@ -391,7 +394,7 @@ async def _offers(pctx: PhaseContext, frozen: bool) -> list[dict[str, Any]]:
 async def _manage_context(pctx: PhaseContext, query: str) -> dict[str, Any]:
     box = await services.ensure_roll(pctx.session, pctx.phase, pctx.config)
     if phase_state(pctx.phase) == "ended":
-        box = await services.close(pctx.session, pctx.phase, pctx.config)
+        box = await services.close(pctx.session, pctx.phase, pctx.config, box)
     marks, entered = await services.paper_counts(pctx.session, pctx.phase)
     return {
         "project": pctx.project,

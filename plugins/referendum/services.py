@@ -42,6 +42,20 @@ async def box_of(session: Any, phase: Phase) -> Box | None:
     return await session.scalar(select(Box).where(Box.phase_id == phase.id))
 
 
+async def box_and_entry(session: Any, phase: Phase, user: User | None) -> tuple[Box | None, RollEntry | None]:
+    """The phase's box and this person's own roll entry, in one statement (every page of the phase reads both).
+    The roll says whether they voted, never how: nothing here touches the ballots."""
+    if user is None:
+        return await box_of(session, phase), None
+    stmt = (
+        select(Box, RollEntry)
+        .outerjoin(RollEntry, (RollEntry.phase_id == Box.phase_id) & (RollEntry.user_id == user.id))
+        .where(Box.phase_id == phase.id)
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 async def questions(session: Any, phase: Phase) -> list[Question]:
     found = await session.scalars(select(Question).where(Question.phase_id == phase.id).order_by(Question.position))
     return list(found.all())
@@ -349,11 +363,13 @@ async def count(session: Any, phase: Phase, config: ReferendumConfig, box: Box) 
     }
 
 
-async def close(session: Any, phase: Phase, config: ReferendumConfig) -> Box | None:
-    """Count once, after the end: a conditional UPDATE (``head IS NULL``) so two runners never both store."""
+async def close(session: Any, phase: Phase, config: ReferendumConfig, box: Box | None = None) -> Box | None:
+    """Count once, after the end: a conditional UPDATE (``head IS NULL``) so two runners never both store.
+    ``box``: the phase's box when the caller has just read it (a counted box then costs no statement)."""
     if phase_state(phase) != "ended":
         return None
-    box = await ensure_roll(session, phase, config)
+    if box is None:
+        box = await ensure_roll(session, phase, config)
     if box is None or box.head is not None:
         return box
     await mix(session, phase)
