@@ -115,3 +115,24 @@ def print_page_figures(page: str, queries: dict[str, int], bare: tuple[float, fl
             f"Townhall {page} ({label}): {cpu:8.1f} req/CPU s ({wall:.1f} req/s wall)  "
             f"ratio Townhall/bare {cpu / bare[0]:.2f} CPU ({wall / bare[1]:.2f} wall)"
         )
+
+
+async def visitor_statements(app: Any, path: str, resident: Any) -> dict[str, int]:
+    """SQL statements of one ``GET path`` for an anonymous visitor and for ``resident`` signed in, each counted
+    after a first request filled the worker's caches: the figure issue 16 sets (≤ 6 and ≤ 8 per page)."""
+    from core.testing.factories import Factory
+
+    counts: dict[str, int] = {}
+    async with client_for(app) as client:
+        for label in ("anonymous", "signed in"):
+            if label == "signed in":
+                await Factory(app.state.townhall).login(client, resident)
+            assert (await client.get(path)).status_code == 200
+            counts[label] = await statements_per_request(app, client, path)
+    return counts
+
+
+def statements_line(page: str, counts: dict[str, int]) -> str:
+    """One printed line: the page's statements per visitor, against issue 16's ceilings."""
+    figures = ", ".join(f"{label} {n}" for label, n in counts.items())
+    return f"SQL statements per {page}: {figures} (issue 16: at most 6 anonymous, 8 signed in)"

@@ -13,8 +13,10 @@ best of ``--repeat``; the database server's work counts, which process CPU time 
    votes per option, source and area, and greedy runs on the votes per option; other ballot types and rules (MES)
    take the *profile path*, which groups identical ballots and compiles the rule's profile. The outcome cache is
    emptied before every run, and the path that ran is printed;
-2. ``GET /p/{phase}/budgeting/results`` through the full app as an administrator (tally, stats and the page), and
-   the number of SQL statements one such page costs;
+2. ``GET /p/{phase}/budgeting/results`` through the full app for an anonymous visitor (tally, stats and the page)
+   and as an administrator (who also gets the weighted estimates), and the number of SQL statements one such page
+   costs: for staff, for an anonymous visitor and for a signed-in resident (issue 16: at most 6 and 8, whatever
+   the number of ballots);
 3. the baseline: one plain SQL ``GROUP BY`` counting the votes per option.
 
 It checks the votes per option of (1) equal the SQL counts and that the profile path (timed once, for reference)
@@ -31,13 +33,19 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from _app import fresh_app  # benchmarks/ is on sys.path when a script runs
+from _app import (  # benchmarks/ is on sys.path when a script runs
+    HOST,
+    client_for,
+    fresh_app,
+    statements_line,
+    statements_per_request,
+    visitor_statements,
+)
 
-HOST = "bench.test"
 OPTIONS = 40
 
 
-async def seed(state: Any, voters: int, choices: int) -> tuple[Any, int, int]:
+async def seed(state: Any, voters: int, choices: int) -> tuple[Any, Any, int, int]:
     from sqlalchemy import insert
 
     from core.db.base import utcnow
@@ -48,6 +56,7 @@ async def seed(state: Any, voters: int, choices: int) -> tuple[Any, int, int]:
     factory = Factory(state)
     tenant = await factory.tenant(HOST)
     admin = await factory.user(tenant, role="admin")
+    resident = await factory.user(tenant)
     rng = random.Random(16)
     async with state.db.session(tenant.id, write=True) as session:
         areas = [Area(name={"en": f"District {i}"}, position=i) for i in range(6)]
@@ -98,7 +107,7 @@ async def seed(state: Any, voters: int, choices: int) -> tuple[Any, int, int]:
             )  # fmt: skip
         for start in range(0, len(rows), 5000):
             await session.execute(insert(Ballot), rows[start : start + 5000])
-    return admin, phase.id, budget.id
+    return admin, resident, phase.id, budget.id
 
 
 async def sql_group_by(state: Any, budget_id: int) -> dict[int, int]:
@@ -134,12 +143,6 @@ def best_of(repeat: int, run: Any) -> tuple[float, Any, float]:
 
 
 async def main(args: argparse.Namespace) -> None:
-    import logging
-
-    import httpx
-    from sqlalchemy import event
-
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     from core.testing.factories import Factory
     from plugins.budgeting import services
     from plugins.budgeting.models import Budget
@@ -147,7 +150,7 @@ async def main(args: argparse.Namespace) -> None:
 
     app = fresh_app("tally", args.database_url)
     state = app.state.townhall
-    admin, phase_id, budget_id = await seed(state, args.voters, args.choices)
+    admin, resident, phase_id, budget_id = await seed(state, args.voters, args.choices)
 
     baseline, counts, baseline_cpu = await best_of(args.repeat, lambda: sql_group_by(state, budget_id))
 
@@ -176,29 +179,21 @@ async def main(args: argparse.Namespace) -> None:
     for name in ("votes", "scores", "by_source", "votes_by_source", "votes_by_area", "ballots_by_area"):
         assert getattr(general, name) == getattr(result, name), f"{name} differ between the two paths"
 
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=f"http://{HOST}") as client:
+    path = f"/p/{phase_id}/budgeting/results"
+
+    async def page(client: Any) -> Any:
+        services._OUTCOMES.clear()
+        response = await client.get(path)
+        assert response.status_code == 200, response.status_code
+        return response
+
+    async with client_for(app) as client:
+        public_seconds, _, public_cpu = await best_of(args.repeat, lambda: page(client))
         await Factory(state).login(client, admin)
-
-        async def page() -> Any:
-            services._OUTCOMES.clear()
-            response = await client.get(f"/p/{phase_id}/budgeting/results")
-            assert response.status_code == 200, response.status_code
-            return response
-
-        page_seconds, _, page_cpu = await best_of(args.repeat, page)
-
-        statements: list[str] = []
-
-        def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            statements.append(statement)
-
-        engine = state.db.engine.sync_engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            await page()
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
+        page_seconds, _, page_cpu = await best_of(args.repeat, lambda: page(client))
+        services._OUTCOMES.clear()
+        staff_statements = await statements_per_request(app, client, path)
+    visitors = await visitor_statements(app, path, resident)
     await state.db.dispose()
 
     votes = args.voters * args.choices
@@ -212,10 +207,12 @@ async def main(args: argparse.Namespace) -> None:
         print(f"{label:<35}{seconds * 1000:8.1f} ms  {ratios}  {note}".rstrip())
 
     line("plain SQL GROUP BY of the votes:", baseline, baseline_cpu, "(baseline)")
-    path = f"[{result.path} path, rule {result.budget.rule}]"
-    line("services.tally (counts + rule):", tally_seconds, tally_cpu, path)
-    line("results page (tally, stats, HTML):", page_seconds, page_cpu, f"[{len(statements)} SQL statements per page]")
+    how = f"[{result.path} path, rule {result.budget.rule}]"
+    line("services.tally (counts + rule):", tally_seconds, tally_cpu, how)
+    line("results page, anonymous visitor:", public_seconds, public_cpu, "(tally, stats, HTML)")
+    line("results page as staff:", page_seconds, page_cpu, f"[+ weighted estimates; {staff_statements} SQL statements]")
     line("for reference, the profile path:", profile_seconds, profile_cpu, "(one run; same figures and winners)")
+    print(statements_line("results page", visitors))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ into the box (random answers, some blank). Then times, on the same database serv
    (recomputing every chain hash, the head and the tally, as a resident's audit does);
 3. the baseline: one plain SQL ``GROUP BY`` count of the yes/no answers and of the ranked first preferences.
 
-And checks the yes/no counts and first preferences of (1) and (2) equal the SQL counts.
+And checks the yes/no counts and first preferences of (1) and (2) equal the SQL counts. Last, through the full
+app, the results page (the counted phase page; its first request closes and counts the box) and its SQL statements
+for an anonymous visitor and a signed-in resident (issue 16: at most 6 and 8, whatever the number of ballots).
 
     .venv/bin/python benchmarks/referendum_tally.py [--ballots 100000]
 """
@@ -29,6 +31,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _app import fresh_app, statements_line, visitor_statements  # noqa: E402 - benchmarks/ is on sys.path
 
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "th_referendum_bench"
@@ -187,6 +191,25 @@ async def measure(tid: int, phase_id: int, qids: list[int]) -> dict[str, Any]:
     }
 
 
+async def page_statements(tid: int, phase_id: int) -> dict[str, int]:
+    """The results page's SQL statements per visitor (``_app.visitor_statements``) on the benchmark's database."""
+    from core.models import Tenant
+    from core.testing.factories import Factory
+
+    app = fresh_app("referendum", DB_URL)  # migrated already: the upgrade finds nothing to do
+    state = app.state.townhall
+    try:
+        async with state.db.session(unscoped=True) as session:
+            tenant = await session.get(Tenant, tid)
+        resident = await Factory(state).user(tenant)
+        started = time.perf_counter()
+        counts = await visitor_statements(app, f"/projects/ref/phases/{phase_id}", resident)
+        print(f"results pages (the first closes and counts the box): {time.perf_counter() - started:.1f} s")
+        return counts
+    finally:
+        await state.db.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ballots", type=int, default=100_000)
@@ -195,6 +218,7 @@ def main() -> None:
     migrate()
     tid, phase_id, qids = asyncio.run(seed(args.ballots))
     print(json.dumps(asyncio.run(measure(tid, phase_id, qids)), indent=1))
+    print(statements_line("results page", asyncio.run(page_statements(tid, phase_id))))
 
 
 if __name__ == "__main__":
