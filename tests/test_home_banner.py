@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 
 from core import participants_so_far
 from core.models import AuditEntry, Comment, Reaction, Tenant
+from core.testing.statements import counting
 from core.web.render import EASY_READ_COOKIE
 from plugins.ideation.models import Idea
-from tests.plugins.ideation.test_query_count import counting
 from tests.test_admin import PNG, token
 from tests.test_admin import post as form_post
 
