@@ -35,6 +35,7 @@ from typing import Any
 
 from _app import (  # benchmarks/ is on sys.path when a script runs
     HOST,
+    analyze,
     client_for,
     fresh_app,
     statements_line,
@@ -151,6 +152,7 @@ async def main(args: argparse.Namespace) -> None:
     app = fresh_app("tally", args.database_url)
     state = app.state.townhall
     admin, resident, phase_id, budget_id = await seed(state, args.voters, args.choices)
+    await analyze(state)  # the tally and its baseline alike, as on a live database
 
     baseline, counts, baseline_cpu = await best_of(args.repeat, lambda: sql_group_by(state, budget_id))
 

@@ -32,7 +32,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from _app import fresh_app  # benchmarks/ is on sys.path when a script runs
+from _app import analyze, fresh_app  # benchmarks/ is on sys.path when a script runs
 
 HOST = "bench.test"
 CHOICES = [{"key": f"o{i}", "label": {"en": f"Answer {i}"}} for i in range(1, 5)]
@@ -187,13 +187,7 @@ async def main(args: argparse.Namespace) -> None:
     state = app.state.townhall
     started = time.perf_counter()
     project_id, admin = await seed(state, args.participants)
-    if state.db.dialect == "postgresql":
-        # Statistics, as autovacuum would have them on a live database: without them PostgreSQL plans the freshly
-        # bulk-loaded tables as if they held a row each (nested loops over 50,000 people).
-        from sqlalchemy import text
-
-        async with state.db.session(unscoped=True, write=True) as session:
-            await session.execute(text("ANALYZE"))
+    await analyze(state)  # without statistics PostgreSQL ran nested loops over 50,000 people
     print(f"seeded {args.participants} participants x 5 questions in {time.perf_counter() - started:.1f} s")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{HOST}") as client:
         await Factory(state).login(client, admin)
