@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
@@ -134,6 +135,7 @@ async def _ballot_context(pctx: PhaseContext, budget: Budget, *, items: list | N
         "budget": budget,
         "options": options,
         "view": view,
+        "items": items,
         "verdict": verdict,
         "config": pctx.config,
         "base": _base(pctx),
@@ -179,7 +181,33 @@ async def ballot_page(request: Request, ctx: Ctx, phase_id: FromPath[int], budge
     pctx = await _phase(ctx, phase_id)
     budget = await _budget(pctx, budget_id)
     context = await _ballot_context(pctx, budget)
+    context["refused"] = _replayed_refusal(request, pctx, budget, context)
     return render(request, "budgeting/ballot.html", fragment="budgeting/_ballot.html", **context)
+
+
+CART_ACTIONS = ("add", "remove", "up", "down", "points")
+
+
+def _replayed_refusal(request: Request, pctx: PhaseContext, budget: Budget, context: dict[str, Any]) -> str | None:
+    """Why the edit named in the address (``?refused=add&option_id=…``) cannot be made to the cart as it is now.
+
+    Without JavaScript a refused edit redirects here (post/redirect/get: a reload does not post again), and the
+    page replays the edit on the current cart, writing nothing, to say why; an edit that has become possible since
+    says nothing."""
+    action = request.query_params.get("refused")
+    try:
+        option_id = int(request.query_params.get("option_id", ""))
+        points = int(request.query_params["points"]) if action == "points" else None
+    except (KeyError, ValueError):
+        return None
+    if action not in CART_ACTIONS:
+        return None
+    by_id = {o.id: o for o in context["options"]}
+    try:
+        services.apply_cart_action(pctx.config, budget, by_id, context["items"], action, option_id, points)
+    except CartRefused as exc:
+        return str(exc)
+    return None
 
 
 @post("/budgets/{budget_id:int}/cart")
@@ -202,6 +230,9 @@ async def cart_edit(request: Request, ctx: Ctx, phase_id: FromPath[int], budget_
     except BallotSubmitted:
         raise _refuse(denied("already_done")) from None
     except CartRefused as exc:
+        if not is_htmx(request):  # post/redirect/get: the ballot page replays the edit to say why
+            replay = {"refused": action, "option_id": option_id, **({"points": value} if action == "points" else {})}
+            return redirect(request, f"{_base(pctx)}/budgets/{budget.id}?{urlencode(replay)}")
         context = await _ballot_context(pctx, budget)
         context["refused"] = str(exc)
         return render(request, "budgeting/ballot.html", fragment="budgeting/_ballot.html", status_code=422, **context)

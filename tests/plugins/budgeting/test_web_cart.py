@@ -174,3 +174,32 @@ async def test_phase_page_shows_the_budgets_and_how_to_vote(client, factory, ten
     await voter(factory, client, tenant)
     signed_in = await client.get(f"/projects/{s.project.slug}/phases/{s.phase.id}")
     assert f'href="{s.ballot_url}"' in signed_in.text
+
+
+async def test_a_refused_edit_without_javascript_redirects_and_the_page_says_why(client, factory, tenant, csrf) -> None:
+    """Post/redirect/get: a reload of the refusal does not post again, and the ballot page replays the edit on the
+    cart as it is now (writing nothing) to say why — or says nothing once the edit has become possible."""
+    from urllib.parse import parse_qs, urlsplit
+
+    s = await setup_phase(factory, tenant, amount=10000, costs=(3000, 4000, 8000))
+    await voter(factory, client, tenant)
+    headers = await csrf(client)
+    await cart(client, s, headers, "add", s.options[0])
+    refused = await client.post(
+        s.cart_url, data={"action": "add", "option_id": str(s.options[2].id)}, headers=headers, follow_redirects=False
+    )
+    assert refused.status_code == 303
+    target = urlsplit(refused.headers["location"])
+    assert target.path == s.ballot_url
+    assert parse_qs(target.query) == {"refused": ["add"], "option_id": [str(s.options[2].id)]}
+    page = await client.get(refused.headers["location"])
+    assert page.status_code == 200
+    assert re.search(r'role="alert">This option costs €80 but only €70 of your budget is left', page.text)
+    async with factory.db.session(tenant.id) as session:
+        carts = list((await session.scalars(select(Cart))).all())
+    assert [[int(a) for a, _ in c.items] for c in carts] == [[s.options[0].id]], "the refusal wrote nothing"
+
+    await cart(client, s, headers, "remove", s.options[0])  # now it fits: the same address says nothing
+    assert 'role="alert"' not in (await client.get(refused.headers["location"])).text
+    for junk in ("?refused=add&option_id=x", "?refused=explode&option_id=1", "?refused=points&option_id=1"):
+        assert (await client.get(s.ballot_url + junk)).status_code == 200, junk
