@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -72,6 +73,10 @@ async def test_commenting_off_and_empty_comment(ideation, factory, tenant, clien
     page = await client.get(f"{base}/ideas/{idea}")
     assert 'id="comment-reason"' in page.text and "switched this off" in page.text
     _phase2, _u, idea2 = await _setup(ideation, factory, tenant)
+    page = await client.get(f"/p/{_phase2.id}/ideation/ideas/{idea2}")
+    assert re.search(r'<form [^>]*id="comment-form" novalidate>', page.text), "no browser bubble in its own language"
     empty = await ideation.post(f"/items/ideation.idea/{idea2}/comments", {"body": "   "})
     assert empty.status_code == 422 and "Write a comment first." in empty.text
+    dutch = await ideation.post(f"/nl/items/ideation.idea/{idea2}/comments", {"body": ""})
+    assert dutch.status_code == 422 and "Schrijf eerst een reactie." in dutch.text
     assert await factory.count(Comment, tenant.id) == 0
