@@ -11,7 +11,7 @@ from core import COMMENTING, EDITING, POSTING, REACTING, ActionSpec, MethodSpec,
 
 KEY = "ideation"
 
-Limit = Annotated[int, Meta(ge=0, le=10000, description="0 means no limit")]
+Limit = Annotated[int, Meta(ge=0, le=10000)]  # 0 means no limit: the labels say so, translated
 
 
 class IdeationConfig(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
