@@ -122,3 +122,28 @@ def test_the_module_runs_standalone_as_the_audit_script(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc))
     bad = subprocess.run([sys.executable, str(RULES), "audit", str(path)], capture_output=True, text=True)
     assert bad.returncode == 1
+
+
+def test_tally_and_chain_taken_together_tell_apart_what_the_rules_tell_apart() -> None:
+    """Identical answers are judged and hashed once (issue 16): ``1``, ``True`` and ``1.0`` must still differ, and
+    the chain must equal ``link`` row by row, unusual ballots included."""
+    qs = [Question(1, "single", options=3), Question(2, "ranked", options=3)]
+    answers = [1, True, 1.0, "1", None, [1], 1, 2, {"x": 1}]
+    rankings = [[0, 1], [0, 1], [1], [True, 0], [0, 0], [2, 1, 0], [0, 1]]
+    ballots = [{"1": a, "2": r} for a, r in zip(answers, [*rankings, [1], [2]], strict=True)]
+    t = rules.tally(qs, ballots)["questions"]
+    assert t["1"]["counts"] == [0, 2, 1] and t["1"]["invalid"] == 6
+    assert t["2"]["invalid"] == 2 and t["2"]["counts"] == {"0": 3, "1": 2, "2": 2}
+    rows = [(rules.receipt_hash(f"R{i}"), b) for i, b in enumerate([*ballots, {"1": 1}, {1: 1}, {"1": True}])]
+    previous, expected = rules.GENESIS, []
+    for receipt, choices in rows:
+        previous = rules.link(previous, receipt, choices)
+        expected.append(previous)
+    assert rules.chain(rows) == expected
+
+
+def test_instant_runoff_of_many_identical_ballots_equals_the_rounds_of_few() -> None:
+    few = [[0, 1], [1, 0], [2, 1], [2, 0], [1]]
+    small, large = instant_runoff(few, 3), instant_runoff(few * 1000, 3)
+    assert large.winner == small.winner
+    assert [{k: v // 1000 for k, v in r.counts.items()} for r in large.rounds] == [r.counts for r in small.rounds]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +100,12 @@ def instant_runoff(rankings: list[list[int]], options: int) -> IrvResult:
     every round by eliminating the option listed last. When one option is left it wins; when all remaining options
     tie and have votes, there is no winner (``winner=None``) rather than a coin toss.
     """
+    return _runoff(Counter(tuple(ranking) for ranking in rankings), options)
+
+
+def _runoff(rankings: Counter[tuple[int, ...]], options: int) -> IrvResult:
+    """``instant_runoff`` over identical rankings taken together (``{ranking: how many ballots}``): a round costs
+    the number of different rankings (at most a few hundred for five options), not the number of ballots."""
     running = list(range(options))
     result = IrvResult()
     if not running:
@@ -106,12 +113,12 @@ def instant_runoff(rankings: list[list[int]], options: int) -> IrvResult:
     while True:
         counts = dict.fromkeys(running, 0)
         exhausted = 0
-        for ranking in rankings:
+        for ranking, n in rankings.items():
             top = next((o for o in ranking if o in counts), None)
             if top is None:
-                exhausted += 1
+                exhausted += n
             else:
-                counts[top] += 1
+                counts[top] += n
         current = IrvRound(counts=counts, exhausted=exhausted)
         result.rounds.append(current)
         active = sum(counts.values())
@@ -136,35 +143,62 @@ def instant_runoff(rankings: list[list[int]], options: int) -> IrvResult:
 # --- counting -------------------------------------------------------------------------------------------------
 
 
+def _answer_key(answer: Any) -> tuple[Any, ...] | None:
+    """A hashable stand-in for an answer that tells apart everything the rules tell apart (``1``, ``True`` and
+    ``1.0`` differ; a list is a tuple of plain ints), or None for anything unusual, which is then taken alone."""
+    kind = type(answer)
+    if kind is list:
+        return (list, tuple(answer)) if all(type(a) is int for a in answer) else None
+    if kind is str or kind is int or kind is bool or kind is float or answer is None:
+        return (kind, answer)
+    return None
+
+
+def _answers(ballots: list[dict[str, Any]], key: str) -> list[tuple[Any, int]]:
+    """Each different answer to question ``key`` with how many ballots give it (a missing answer is invalid)."""
+    grouped: dict[tuple[Any, ...], list[Any]] = {}
+    alone: list[tuple[Any, int]] = []
+    for ballot in ballots:
+        answer = ballot.get(key, INVALID)
+        k = _answer_key(answer)
+        if k is None:
+            alone.append((answer, 1))
+        elif k in grouped:
+            grouped[k][1] += 1
+        else:
+            grouped[k] = [answer, 1]
+    return [(answer, n) for answer, n in grouped.values()] + alone
+
+
 def tally(questions: list[Question], ballots: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per-question counts of ``ballots``: blank and invalid apart, then yes/no, per option, or the IRV rounds."""
+    """Per-question counts of ``ballots``: blank and invalid apart, then yes/no, per option, or the IRV rounds.
+    Identical answers are judged and counted together (a box holds few different answers, however many ballots)."""
     out: dict[str, Any] = {"ballots": len(ballots), "questions": {}}
     for q in questions:
         key = str(q.id)
         blank = invalid = 0
         counts = [0] * q.options if q.kind != "yesno" else []
         yes = no = 0
-        rankings: list[list[int]] = []
-        for ballot in ballots:
-            answer = ballot.get(key, INVALID)
+        rankings: Counter[tuple[int, ...]] = Counter()
+        for answer, n in _answers(ballots, key):
             if answer == BLANK:
-                blank += 1
+                blank += n
             elif answer == INVALID or not valid_answer(q, answer):
-                invalid += 1
+                invalid += n
             elif q.kind == "yesno":
-                yes, no = yes + (answer == "yes"), no + (answer == "no")
+                yes, no = yes + n * (answer == "yes"), no + n * (answer == "no")
             elif q.kind == "single":
-                counts[answer] += 1
+                counts[answer] += n
             elif q.kind == "multiple":
                 for a in answer:
-                    counts[a] += 1
+                    counts[a] += n
             else:
-                rankings.append(answer)
+                rankings[tuple(answer)] += n
         entry: dict[str, Any] = {"kind": q.kind, "blank": blank, "invalid": invalid}
         if q.kind == "yesno":
             entry.update(yes=yes, no=no)
         elif q.kind == "ranked":
-            entry["irv"] = instant_runoff(rankings, q.options).as_dict()
+            entry["irv"] = _runoff(rankings, q.options).as_dict()
             entry["counts"] = entry["irv"]["rounds"][0]["counts"] if entry["irv"]["rounds"] else {}
         else:
             entry["counts"] = counts
@@ -236,12 +270,34 @@ def link(previous: str, receipt: str, choices: dict[str, Any]) -> str:
 
 def chain(rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
     """The chain hash of each ``(receipt_hash, choices)`` row, in the given order (the box sorts by receipt hash,
-    which follows nothing about the voters); the last one is the head shown on the results page."""
+    which follows nothing about the voters); the last one is the head shown on the results page. The same as
+    ``link`` row by row, with each different ballot's canonical form computed once."""
     hashes, previous = [], GENESIS
+    canonical_of: dict[tuple[Any, ...], str] = {}
+    sha256 = hashlib.sha256
     for receipt, choices in rows:
-        previous = link(previous, receipt, choices)
+        k = _ballot_key(choices)
+        text = canonical_of.get(k) if k is not None else None
+        if text is None:
+            text = canonical(choices)
+            if k is not None:
+                canonical_of[k] = text
+        previous = sha256(f"{previous}|{receipt}|{text}".encode()).hexdigest()
         hashes.append(previous)
     return hashes
+
+
+def _ballot_key(choices: Any) -> tuple[Any, ...] | None:
+    """A hashable stand-in for a ballot whose canonical form it fixes, or None when unusual (not cached)."""
+    if type(choices) is not dict:
+        return None
+    parts = []
+    for question, answer in choices.items():
+        k = _answer_key(answer)
+        if type(question) is not str or k is None:
+            return None
+        parts.append((question, k))
+    return tuple(parts)
 
 
 @dataclass
