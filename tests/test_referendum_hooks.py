@@ -110,3 +110,50 @@ async def test_the_close_event_counts_once(factory, tenant) -> None:
     async with factory.db.session(tenant.id) as session:
         again = await session.scalar(select(Box))
     assert (again.head, again.counted_at) == (head, counted_at)
+
+
+async def test_two_closes_at_once_count_once(factory, tenant, monkeypatch) -> None:
+    """Issue 16: a second request (or the close job) that read the box uncounted while another was counting waits
+    on the box row, then finds the stored results; the box is mixed and counted once (PostgreSQL: on SQLite a
+    writing session's BEGIN IMMEDIATE already serialises the two)."""
+    import asyncio
+
+    import pytest
+
+    if factory.db.dialect != "postgresql":
+        pytest.skip("the row lock is PostgreSQL's; SQLite serialises writing sessions at BEGIN")
+    _, phase = await make_referendum(factory, tenant)
+    await _vote_all(factory, tenant, phase, [await factory.user(tenant, verified=True) for _ in range(3)])
+    async with factory.db.session(tenant.id, write=True) as session:
+        ph = await session.get(Phase, phase.id)
+        ph.ends_at = ph.starts_at + (ph.ends_at - ph.starts_at) / 100
+    mixes = []
+    real_mix = services.mix
+
+    async def counting_mix(session, ph):
+        mixes.append(ph.id)
+        return await real_mix(session, ph)
+
+    monkeypatch.setattr(services, "mix", counting_mix)
+    second_read, first_counted = asyncio.Event(), asyncio.Event()
+
+    async def second() -> str | None:
+        async with factory.db.session(tenant.id, write=True) as session:
+            ph = await session.get(Phase, phase.id)
+            box = await services.box_of(session, ph)
+            assert box.head is None  # read before the first close committed
+            second_read.set()
+            await first_counted.wait()
+            return (await services.close(session, ph, ReferendumConfig(), box)).head
+
+    async with factory.db.session(tenant.id, write=True) as session:
+        ph = await session.get(Phase, phase.id)
+        box = await services.box_of(session, ph)
+        task = asyncio.create_task(second())
+        await second_read.wait()
+        first_head = (await services.close(session, ph, ReferendumConfig(), box)).head
+        first_counted.set()
+        await asyncio.sleep(0.3)
+        assert not task.done()  # waiting on the box row, not counting
+    assert await task == first_head and first_head is not None
+    assert mixes == [phase.id]

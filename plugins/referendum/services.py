@@ -320,9 +320,15 @@ async def turnout(session: Any, phase: Phase) -> int:
 
 
 async def ballot_rows(session: Any, phase: Phase) -> list[tuple[str, dict[str, Any]]]:
-    found = await session.execute(
-        select(Ballot.receipt_hash, Ballot.choices).where(Ballot.phase_id == phase.id).order_by(Ballot.receipt_hash)
+    """Every ballot's receipt hash and answers in receipt-hash order, as plain tuples: read on the session's
+    connection, past the ORM's per-row loading (a third of the count's time at 100,000 ballots). The session's
+    tenant criterion does not apply there, so the statement names the phase's tenant itself."""
+    stmt = (
+        select(Ballot.receipt_hash, Ballot.choices)
+        .where(Ballot.phase_id == phase.id, Ballot.tenant_id == phase.tenant_id)
+        .order_by(Ballot.receipt_hash)
     )
+    found = await (await session.connection()).execute(stmt)
     return [(r, c) for r, c in found.all()]
 
 
@@ -371,6 +377,12 @@ async def close(session: Any, phase: Phase, config: ReferendumConfig, box: Box |
     if box is None:
         box = await ensure_roll(session, phase, config)
     if box is None or box.head is not None:
+        return box
+    # One count: the box row is locked (PostgreSQL) for the rest of this transaction. A second request or the close
+    # job arriving meanwhile waits here, then reads the head the first one stored, and returns without counting.
+    head = await session.scalar(select(Box.head).where(Box.id == box.id).with_for_update())
+    if head is not None:
+        await session.refresh(box)
         return box
     await mix(session, phase)
     results = await count(session, phase, config, box)
