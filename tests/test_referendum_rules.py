@@ -147,3 +147,15 @@ def test_instant_runoff_of_many_identical_ballots_equals_the_rounds_of_few() -> 
     small, large = instant_runoff(few, 3), instant_runoff(few * 1000, 3)
     assert large.winner == small.winner
     assert [{k: v // 1000 for k, v in r.counts.items()} for r in large.rounds] == [r.counts for r in small.rounds]
+
+
+def test_ballots_shared_as_one_object_count_and_chain_as_copies_do() -> None:
+    """The box reader hands identical ballots as one shared dict (issue 16); a file has one dict per ballot."""
+    qs = [Question(1, "yesno"), Question(2, "ranked", options=3)]
+    a, b, c = {"1": "yes", "2": [0, 1]}, {"1": "no", "2": [2]}, {"1": True, "2": [1, 1]}
+    shared = [a, b, a, a, c, b, a]
+    copies = json.loads(json.dumps(shared))
+    assert rules.tally(qs, shared) == rules.tally(qs, copies)
+    assert rules.tally(qs, shared)["questions"]["1"] == {"kind": "yesno", "blank": 0, "invalid": 1, "yes": 4, "no": 2}
+    rows = [(rules.receipt_hash(f"R{i}"), x) for i, x in enumerate(shared)]
+    assert rules.chain(rows) == rules.chain([(r, json.loads(json.dumps(x))) for r, x in rows])

@@ -154,19 +154,26 @@ def _answer_key(answer: Any) -> tuple[Any, ...] | None:
     return None
 
 
-def _answers(ballots: list[dict[str, Any]], key: str) -> list[tuple[Any, int]]:
+def _same(ballots: list[Any]) -> list[tuple[Any, int]]:
+    """The ballots with how many times each very object occurs (a reader may hand identical ballots as one shared
+    dict; a file read with ``json.load`` has one dict per ballot, and this changes nothing then)."""
+    first = {id(ballot): ballot for ballot in ballots}
+    return [(first[i], n) for i, n in Counter(map(id, ballots)).items()]
+
+
+def _answers(ballots: list[tuple[Any, int]], key: str) -> list[tuple[Any, int]]:
     """Each different answer to question ``key`` with how many ballots give it (a missing answer is invalid)."""
     grouped: dict[tuple[Any, ...], list[Any]] = {}
     alone: list[tuple[Any, int]] = []
-    for ballot in ballots:
+    for ballot, n in ballots:
         answer = ballot.get(key, INVALID)
         k = _answer_key(answer)
         if k is None:
-            alone.append((answer, 1))
+            alone.append((answer, n))
         elif k in grouped:
-            grouped[k][1] += 1
+            grouped[k][1] += n
         else:
-            grouped[k] = [answer, 1]
+            grouped[k] = [answer, n]
     return [(answer, n) for answer, n in grouped.values()] + alone
 
 
@@ -174,13 +181,14 @@ def tally(questions: list[Question], ballots: list[dict[str, Any]]) -> dict[str,
     """Per-question counts of ``ballots``: blank and invalid apart, then yes/no, per option, or the IRV rounds.
     Identical answers are judged and counted together (a box holds few different answers, however many ballots)."""
     out: dict[str, Any] = {"ballots": len(ballots), "questions": {}}
+    distinct = _same(ballots)
     for q in questions:
         key = str(q.id)
         blank = invalid = 0
         counts = [0] * q.options if q.kind != "yesno" else []
         yes = no = 0
         rankings: Counter[tuple[int, ...]] = Counter()
-        for answer, n in _answers(ballots, key):
+        for answer, n in _answers(distinct, key):
             if answer == BLANK:
                 blank += n
             elif answer == INVALID or not valid_answer(q, answer):
@@ -274,14 +282,18 @@ def chain(rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
     ``link`` row by row, with each different ballot's canonical form computed once."""
     hashes, previous = [], GENESIS
     canonical_of: dict[tuple[Any, ...], str] = {}
+    of_object: dict[int, str] = {}  # a dict shared by identical ballots (the rows hold it: its id stays its own)
     sha256 = hashlib.sha256
     for receipt, choices in rows:
-        k = _ballot_key(choices)
-        text = canonical_of.get(k) if k is not None else None
+        text = of_object.get(id(choices))
         if text is None:
-            text = canonical(choices)
-            if k is not None:
-                canonical_of[k] = text
+            k = _ballot_key(choices)
+            text = canonical_of.get(k) if k is not None else None
+            if text is None:
+                text = canonical(choices)
+                if k is not None:
+                    canonical_of[k] = text
+            of_object[id(choices)] = text
         previous = sha256(f"{previous}|{receipt}|{text}".encode()).hexdigest()
         hashes.append(previous)
     return hashes
