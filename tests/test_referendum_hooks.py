@@ -157,3 +157,21 @@ async def test_two_closes_at_once_count_once(factory, tenant, monkeypatch) -> No
         assert not task.done()  # waiting on the box row, not counting
     assert await task == first_head and first_head is not None
     assert mixes == [phase.id]
+
+
+async def test_a_mix_puts_back_exactly_the_rows_it_took(factory, tenant) -> None:
+    """The mix's fast paths (one statement on PostgreSQL, the driver's raw rows on SQLite): every column of every
+    ballot and roll mark, dates, flags and JSON answers included, reads the same afterwards."""
+    _, phase = await make_referendum(factory, tenant)
+    await _vote_all(factory, tenant, phase, [await factory.user(tenant, verified=True) for _ in range(4)])
+
+    async def rows() -> tuple[set, set]:
+        async with factory.db.session(tenant.id) as session:
+            ballots = (await session.execute(select(Ballot.__table__))).all()
+            roll = (await session.execute(select(RollEntry.__table__))).all()
+        return {tuple(map(repr, r)) for r in ballots}, {tuple(map(repr, r)) for r in roll}
+
+    before = await rows()
+    async with factory.db.session(tenant.id, write=True) as session:
+        assert await services.mix(session, await session.get(Phase, phase.id)) == 4
+    assert await rows() == before and len(before[0]) == 4
