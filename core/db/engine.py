@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from core.db.scoping import scoped_session, unscoped_session
+from core.db.sqlite_driver import one_trip_module
 
 # Sessions opened for writing take SQLite's write lock at BEGIN, so check-then-write sections cannot interleave.
 WRITE_OPTION = "townhall_write"
@@ -53,6 +54,8 @@ class Database:
             kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30)
         else:
             kwargs.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30)
+        if url.startswith("sqlite+aiosqlite"):
+            kwargs["module"] = one_trip_module()  # one hand-off to the driver thread per statement (sqlite_driver)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if url.startswith("sqlite"):
             _configure_sqlite(self.engine)
