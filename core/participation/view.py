@@ -131,18 +131,23 @@ class ListCounts:
     subqueries go through the session's tenant scoping like the rest of the statement.
     """
 
-    def __init__(self, pctx: Any, kind: str, item_id: Any) -> None:
+    def __init__(self, pctx: Any, kind: str, item_id: Any, *, user_id: Any = None, phase_id: Any = None) -> None:
+        """``user_id`` and ``phase_id`` (values or ``bindparam``s) stand for the visitor's and the phase's ids when
+        given, so a list may build its statement once and execute it with each request's values; ``pctx`` may then
+        be None (anonymous when ``user_id`` is None)."""
         from core.participation.api import comment_total, reaction_total
 
-        user = pctx.user
+        if pctx is not None:
+            user_id = user_id if user_id is not None else (pctx.user.id if pctx.user is not None else None)
+            phase_id = phase_id if phase_id is not None else pctx.phase.id
         self.kinds = reactions.KINDS
-        self.signed_in = user is not None
+        self.signed_in = user_id is not None
         columns = [comment_total(kind, item_id).label("th_comments")]
         columns += [reaction_total(kind, item_id, (k,)).label(f"th_reactions_{k}") for k in self.kinds]
-        if user is not None:
+        if user_id is not None:
             mine = (
                 select(Reaction.kind)
-                .where(Reaction.item_kind == kind, Reaction.item_id == item_id, Reaction.user_id == user.id)
+                .where(Reaction.item_kind == kind, Reaction.item_id == item_id, Reaction.user_id == user_id)
                 .limit(1)
                 .correlate_except(Reaction)
                 .scalar_subquery()
@@ -150,8 +155,8 @@ class ListCounts:
             columns.append(mine.label("th_mine"))
             for k in self.kinds:
                 given = select(func.count(Reaction.id)).where(
-                    Reaction.user_id == user.id,
-                    Reaction.phase_id == pctx.phase.id,
+                    Reaction.user_id == user_id,
+                    Reaction.phase_id == phase_id,
                     Reaction.item_kind == kind,
                     Reaction.kind == k,
                 )

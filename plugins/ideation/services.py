@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import String, cast, delete, func, or_, select, update
+from sqlalchemy import Integer, String, bindparam, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import (
@@ -188,9 +188,10 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def visible_ideas(pctx: Any) -> Any:
-    stmt = select(Idea).where(Idea.phase_id == pctx.phase.id, Idea.withdrawn_at.is_(None))
-    if not pctx.moderator:
+def visible_ideas(phase_id: Any, moderator: bool) -> Any:
+    """The phase's ideas a visitor sees: not withdrawn, and not hidden unless a moderator looks."""
+    stmt = select(Idea).where(Idea.phase_id == phase_id, Idea.withdrawn_at.is_(None))
+    if not moderator:
         stmt = stmt.where(Idea.hidden.is_(False))
     return stmt
 
@@ -215,27 +216,38 @@ class Page:
         return max(1, -(-self.total // self.page_size))
 
 
-def _own_ideas(pctx: Any) -> Any:
-    return select(func.count()).select_from(Idea).where(Idea.phase_id == pctx.phase.id, Idea.author_id == pctx.user.id)
+@dataclass(frozen=True)
+class _PageStatement:
+    """A list page's statements of one shape, built once: every value is a bound parameter (see ``_page_shape``)."""
+
+    rows: Any  # the page's ideas with total, author name, topics, counts (and the visitor's own ideas)
+    total: Any  # the total alone, for a page past the end
+    counts: ListCounts
 
 
-async def list_ideas(pctx: Any, query: ListQuery) -> Page:
-    """One page of ideas with filters, in one statement whatever the page size: the page's ids, their order and the
-    total (a window count) in a subquery, then per idea its author's public name, topics, comment and reaction
-    counts and the visitor's reaction (correlated subqueries, evaluated for the page's rows only), and the
-    visitor's own ideas and reactions in the phase. A page past the end costs the total and the standing apart."""
-    stmt = visible_ideas(pctx)
-    if query.topic is not None:
-        stmt = stmt.where(Idea.id.in_(select(IdeaTopic.idea_id).where(IdeaTopic.topic_id == query.topic)))
-    if query.area is not None:
-        stmt = stmt.where(Idea.area_id == query.area)
-    if query.status:
-        stmt = stmt.where(Idea.status == query.status)
-    if query.q:
-        pattern = _like(query.q[:100])
+_PAGE_STATEMENTS: dict[tuple, _PageStatement] = {}
+
+
+def _page_statement(sort: str, topic: bool, area: bool, status: bool, q: bool, signed_in: bool, moderator: bool):
+    """The statements for one shape of list (sort, which filters, who asks), built on first use and kept for the
+    worker's life: building and annotating this many subqueries cost more CPU than SQLite's running them. Values
+    (phase, filters, page, random key, visitor) are bound parameters; tenant scoping still applies on execution
+    (core.db.scoping adds its criteria to every ORM statement)."""
+    key = (sort, topic, area, status, q, signed_in, moderator)
+    found = _PAGE_STATEMENTS.get(key)
+    if found is not None:
+        return found
+    stmt = visible_ideas(bindparam("phase_id"), moderator)
+    if topic:
+        stmt = stmt.where(Idea.id.in_(select(IdeaTopic.idea_id).where(IdeaTopic.topic_id == bindparam("topic"))))
+    if area:
+        stmt = stmt.where(Idea.area_id == bindparam("area"))
+    if status:
+        stmt = stmt.where(Idea.status == bindparam("status"))
+    if q:
+        pattern = bindparam("pattern", type_=String)
         stmt = stmt.where(or_(Idea.title.ilike(pattern, escape="\\"), Idea.body.ilike(pattern, escape="\\")))
     counted = select(func.count()).select_from(stmt.subquery())
-    sort = query.sort if query.sort in SORTS else pctx.config.default_sort
     if sort == "newest":
         order = [Idea.created_at.desc(), Idea.id.desc()]
     elif sort == "reactions":
@@ -243,19 +255,18 @@ async def list_ideas(pctx: Any, query: ListQuery) -> Page:
     elif sort == "discussed":
         order = [comment_total(KIND, Idea.id).desc(), Idea.id.desc()]
     else:
-        multiplier, offset = _random_key(pctx.ctx.visitor_id)
-        order = [(Idea.id * multiplier + offset) % RANDOM_PRIME, Idea.id]
-    size = pctx.config.page_size
-    page = max(1, min(query.page, 10_000))
+        multiplier, shift = bindparam("multiplier", type_=Integer), bindparam("shift", type_=Integer)
+        order = [(Idea.id * multiplier + shift) % RANDOM_PRIME, Idea.id]
     rank = func.row_number().over(order_by=order).label("rank")
     window = (
         stmt.with_only_columns(Idea.id.label("idea_id"), func.count().over().label("total"), rank)
         .order_by(*order)
-        .limit(size)
-        .offset((page - 1) * size)
+        .limit(bindparam("size", type_=Integer))
+        .offset(bindparam("skip", type_=Integer))
         .subquery("page_ids")
     )
-    counts = ListCounts(pctx, KIND, Idea.id)
+    user_id = bindparam("user_id", type_=Integer) if signed_in else None
+    counts = ListCounts(None, KIND, Idea.id, user_id=user_id, phase_id=bindparam("phase_id"))
     topics = (
         select(func.aggregate_strings(cast(IdeaTopic.topic_id, String), ","))
         .where(IdeaTopic.idea_id == Idea.id)
@@ -263,7 +274,10 @@ async def list_ideas(pctx: Any, query: ListQuery) -> Page:
         .scalar_subquery()
         .label("topic_ids")
     )
-    extra = [_own_ideas(pctx).scalar_subquery().label("own_ideas")] if pctx.user is not None else []
+    own = (
+        select(func.count()).select_from(Idea).where(Idea.phase_id == bindparam("phase_id"), Idea.author_id == user_id)
+    )
+    extra = [own.scalar_subquery().label("own_ideas")] if signed_in else []
     named = func.coalesce(User.display_name, "").label("author_name")
     full = (
         select(Idea, window.c.total, named, topics, *counts.columns, *extra)
@@ -271,16 +285,49 @@ async def list_ideas(pctx: Any, query: ListQuery) -> Page:
         .outerjoin(User, User.id == Idea.author_id)
         .order_by(window.c.rank)
     )
-    rows = (await pctx.session.execute(full)).all()
+    found = _PageStatement(full, counted, counts)
+    _PAGE_STATEMENTS[key] = found
+    return found
+
+
+async def list_ideas(pctx: Any, query: ListQuery) -> Page:
+    """One page of ideas with filters, in one statement whatever the page size: the page's ids, their order and the
+    total (a window count) in a subquery, then per idea its author's public name, topics, comment and reaction
+    counts and the visitor's reaction (correlated subqueries, evaluated for the page's rows only), and the
+    visitor's own ideas and reactions in the phase. A page past the end costs the total and the standing apart."""
+    sort = query.sort if query.sort in SORTS else pctx.config.default_sort
+    signed_in = pctx.user is not None
+    shaped = _page_statement(
+        sort, query.topic is not None, query.area is not None, bool(query.status), bool(query.q), signed_in,
+        bool(pctx.moderator),
+    )  # fmt: skip
+    size = pctx.config.page_size
+    page = max(1, min(query.page, 10_000))
+    params: dict[str, Any] = {"phase_id": pctx.phase.id, "size": size, "skip": (page - 1) * size}
+    if query.topic is not None:
+        params["topic"] = query.topic
+    if query.area is not None:
+        params["area"] = query.area
+    if query.status:
+        params["status"] = query.status
+    if query.q:
+        params["pattern"] = _like(query.q[:100])
+    if sort not in ("newest", "reactions", "discussed"):
+        params["multiplier"], params["shift"] = _random_key(pctx.ctx.visitor_id)
+    if signed_in:
+        params["user_id"] = pctx.user.id
+    rows = (await pctx.session.execute(shaped.rows, params)).all()
     ideas = [row[0] for row in rows]
     if not rows:
-        return Page([], int(await pctx.session.scalar(counted) or 0), page, size, {}, {})
+        total_params = {k: v for k, v in params.items() if k not in ("size", "skip", "multiplier", "shift", "user_id")}
+        return Page([], int(await pctx.session.scalar(shaped.total, total_params) or 0), page, size, {}, {})
+    counts = shaped.counts
     total = int(rows[0].total)
     names = {i.author_id: row.author_name for i, row in zip(ideas, rows, strict=True) if _public_author(i)}
     topics_by_idea = {
         i.id: sorted(int(t) for t in (row.topic_ids or "").split(",") if t) for i, row in zip(ideas, rows, strict=True)
     }
-    standing = Standing(ideas=int(rows[0].own_ideas or 0)) if pctx.user is not None else Standing()
+    standing = Standing(ideas=int(rows[0].own_ideas or 0)) if signed_in else Standing()
     by_id = {i.id: counts.read(row) for i, row in zip(ideas, rows, strict=True)}
     return Page(ideas, total, page, size, topics_by_idea, names, by_id, standing)
 
