@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 from litestar.exceptions import NotFoundException
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from core import permissions
 from core.context import RequestContext
@@ -147,10 +148,15 @@ class PhaseContext:
 
 
 async def phase_context(ctx: RequestContext, phase_id: int, method: str | None = None) -> PhaseContext:
-    # The project through its phase in one statement (its timeline comes with it): a phase page's first queries.
-    project = await ctx.session.scalar(
-        select(Project).join(Phase, Phase.project_id == Project.id).where(Phase.id == phase_id)
+    # The project through its phase and its timeline in one statement (joined, not a second select of the
+    # phases): a phase page's first query, on every phase page.
+    stmt = (
+        select(Project)
+        .join(Phase, Phase.project_id == Project.id)
+        .where(Phase.id == phase_id)
+        .options(joinedload(Project.phases))
     )
+    project = (await ctx.session.execute(stmt)).unique().scalar_one_or_none()
     phase = next((p for p in project.phases if p.id == phase_id), None) if project is not None else None
     if phase is None or (method is not None and phase.method != method):
         raise NotFoundException()
