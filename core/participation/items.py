@@ -7,6 +7,7 @@ method's phase, of a draft project, or a hidden item seen by a non-moderator is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -35,8 +36,9 @@ class Item:
     def is_comment(self) -> bool:
         return self.kind == COMMENT_KIND
 
-    @property
+    @cached_property
     def rules(self) -> ParticipationRules:
+        """Built once per item and request: a list asks for them a few times per item and verdict."""
         return self.adapter.rules(self.pctx)
 
     @property

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.i18n import gettext as _
 from core.models import Reaction, User
 from core.participation.items import Item, attempt, refuse, require
-from core.permissions import denied
+from core.permissions import Verdict, denied
 from core.web.errors import UserFacingError
 
 KINDS = ("like", "dislike", "up")  # every reaction a person can give (set_reaction refuses others)
@@ -71,11 +71,14 @@ def allowed_kinds(item: Item) -> tuple[str, ...]:
     return item.rules.reactions
 
 
-def limit_verdict(item: Item, reaction: str, given: dict[str, int], current: str | None) -> Any:
-    """The act's verdict, then the phase limit (switching to a kind one already gave does not count twice)."""
+def limit_verdict(
+    item: Item, reaction: str, given: dict[str, int], current: str | None, react: Verdict | None = None
+) -> Any:
+    """The act's verdict, then the phase limit (switching to a kind one already gave does not count twice).
+    ``react``: the item's "react" verdict when the caller already has it (a list computes it once per item)."""
     from core.participation.items import verdict
 
-    found = verdict(item, "react")
+    found = react if react is not None else verdict(item, "react")
     if not found.allowed:
         return found
     if reaction not in allowed_kinds(item):

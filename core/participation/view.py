@@ -205,14 +205,18 @@ async def item_views(
     for obj in objs:
         item = Item(kind, obj.id, obj, adapter, pctx)
         current = mine.get(obj.id)
+        verdicts = {act: verdict(item, act) for act in ("comment", "react", "follow", "report")}
+        react = verdicts["react"]
         found[obj.id] = ItemView(
             item=item,
             thread=comments.Thread(),
             comment_count=discussed[obj.id],
             reaction_counts=counted_by_id[obj.id],
             my_reaction=current,
-            reaction_verdicts={k: reactions.limit_verdict(item, k, given, current) for k in item.rules.reactions},
+            reaction_verdicts={
+                k: reactions.limit_verdict(item, k, given, current, react) for k in item.rules.reactions
+            },
             following=False,
-            verdicts={act: verdict(item, act) for act in ("comment", "react", "follow", "report")},
+            verdicts=verdicts,
         )
     return found
