@@ -202,6 +202,13 @@ def _replayed_refusal(request: Request, pctx: PhaseContext, budget: Budget, cont
         return None
     if action not in CART_ACTIONS:
         return None
+    return _replay(pctx, budget, context, action, option_id, points)
+
+
+def _replay(
+    pctx: PhaseContext, budget: Budget, context: dict[str, Any], action: str, option_id: int, points: int | None
+) -> str | None:
+    """Why ``action`` on ``option_id`` cannot be applied to the cart in ``context`` (None if it can); writes nothing."""
     by_id = {o.id: o for o in context["options"]}
     try:
         services.apply_cart_action(pctx.config, budget, by_id, context["items"], action, option_id, points)
@@ -230,10 +237,12 @@ async def cart_edit(request: Request, ctx: Ctx, phase_id: FromPath[int], budget_
     except BallotSubmitted:
         raise _refuse(denied("already_done")) from None
     except CartRefused as exc:
-        if not is_htmx(request):  # post/redirect/get: the ballot page replays the edit to say why
+        context = await _ballot_context(pctx, budget)
+        if not is_htmx(request) and _replay(pctx, budget, context, action, option_id, value) == str(exc):
+            # Post/redirect/get: the ballot page replays the edit to say why. A refusal the cart alone does not
+            # explain (a race with another edit: "try again") is answered here, as with JavaScript.
             replay = {"refused": action, "option_id": option_id, **({"points": value} if action == "points" else {})}
             return redirect(request, f"{_base(pctx)}/budgets/{budget.id}?{urlencode(replay)}")
-        context = await _ballot_context(pctx, budget)
         context["refused"] = str(exc)
         return render(request, "budgeting/ballot.html", fragment="budgeting/_ballot.html", status_code=422, **context)
     if not is_htmx(request):

@@ -89,5 +89,10 @@ async def cart(client: Any, s: Setup, headers: dict, action: str, option: Option
     return await client.post(s.cart_url, data=data, headers=headers, follow_redirects=False)
 
 
+def refused_edit(response: Any) -> bool:
+    """A cart edit refused without JavaScript: a redirect to the ballot page, which says why (post/redirect/get)."""
+    return response.status_code == 303 and "refused=" in response.headers.get("location", "")
+
+
 async def submit(client: Any, s: Setup, headers: dict) -> Any:
     return await client.post(s.submit_url, data={}, headers=headers, follow_redirects=False)
