@@ -36,3 +36,12 @@ async def page_statements(app: Any, client: Any, path: str, expect: str) -> list
     assert response.status_code == 200, response.text
     assert expect in response.text, expect
     return seen
+
+
+def assert_constant_within(counts: dict[str, tuple[int, ...]], anonymous: int, signed_in: int) -> None:
+    """``counts`` maps "anonymous" and "signed in" to the statements of a small and a large page (and maybe more):
+    the two must cost the same, and the large one no more than the ceiling for that visitor."""
+    for who, ceiling in (("anonymous", anonymous), ("signed in", signed_in)):
+        small, large = counts[who][:2]
+        assert small == large, (who, counts)
+        assert large <= ceiling, (who, ceiling, counts)
