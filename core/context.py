@@ -15,7 +15,7 @@ from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 
 from litestar.di import NamedDependency
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.base import utcnow
@@ -25,7 +25,7 @@ from core.i18n import activate, negotiate
 from core.models import AuthSession, Tenant, User
 from core.passwords import new_token, token_hash
 from core.specs import DomainEvent
-from core.tenancy import tenant_for_host
+from core.tenancy import tenant_and_user_for_host, tenant_for_host
 
 if TYPE_CHECKING:
     from core.appstate import AppState
@@ -158,21 +158,16 @@ async def resolve(app_state: AppState, scope: dict[str, Any], session: AsyncSess
     ctx = RequestContext(app=app_state, session=session, cookies=_cookies(scope), path=scope.get("path", "/"))
     client = scope.get("client")
     ctx.client_ip = str(client[0]) if client else None
-    ctx.tenant = await tenant_for_host(session, _header(scope, b"host"))
+    token = ctx.cookies.get(AUTH_COOKIE)
+    host = _header(scope, b"host")
+    if token:
+        ctx.tenant, ctx.user = await tenant_and_user_for_host(session, host, token_hash(token), utcnow())
+    else:
+        ctx.tenant = await tenant_for_host(session, host)
     available = ["en"]
     if ctx.tenant is not None:
         scoped_session(session, ctx.tenant.id)
         available = list(ctx.tenant.locales) or [ctx.tenant.default_locale]
-        token = ctx.cookies.get(AUTH_COOKIE)
-        if token:
-            stmt = (
-                select(User)
-                .join(AuthSession, AuthSession.user_id == User.id)
-                .where(AuthSession.token_hash == token_hash(token), AuthSession.expires_at > utcnow())
-                # A ban that blocks signing in ends its sessions; this also covers a session started meanwhile.
-                .where(or_(User.sign_in_banned.is_(False), User.banned_until.is_(None), User.banned_until <= utcnow()))
-            )
-            ctx.user = await session.scalar(stmt)
     url_locale = scope.get(URL_LOCALE_KEY)
     if url_locale in available:
         ctx.url_locale = url_locale

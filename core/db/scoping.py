@@ -19,6 +19,10 @@ from core.db.base import TenantScoped
 
 TENANT_KEY = "tenant_id"
 UNSCOPED_KEY = "unscoped"
+# The one statement allowed to touch tenant data before the session has a tenant: the request's own look-up of its
+# municipality and signed-in person (core.tenancy.tenant_and_user_for_host), which joins every tenant table in it on
+# the tenant it finds. Nothing else may set it.
+TENANT_JOINED_OPTION = "townhall_tenant_joined"
 
 
 class TenantScopeError(RuntimeError):
@@ -52,6 +56,8 @@ def _scope_statement(state: ORMExecuteState) -> None:
         return
     tenant_id = info.get(TENANT_KEY)
     if tenant_id is None:
+        if state.execution_options.get(TENANT_JOINED_OPTION) and state.is_select:
+            return
         if _touches_tenant_data(state):
             raise TenantScopeError("query on tenant data from a session without a tenant scope")
         return
