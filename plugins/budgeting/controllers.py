@@ -283,7 +283,7 @@ async def submit(request: Request, ctx: Ctx, phase_id: FromPath[int], budget_id:
     """Idempotent: a double click or a retry after a timeout lands on the same confirmation, never a 2nd ballot."""
     pctx = await _phase(ctx, phase_id)
     user_id = ctx.user.id if ctx.user is not None else None
-    budget, stored = await services.budget_and_ballot(pctx.session, pctx.phase.id, budget_id, user_id)
+    budget, stored, options = await services.budget_ballot_and_options(pctx.session, pctx.phase.id, budget_id, user_id)
     if budget is None:
         raise NotFoundException()
     confirmation = f"{_base(pctx)}/budgets/{budget.id}/ballot"
@@ -293,11 +293,10 @@ async def submit(request: Request, ctx: Ctx, phase_id: FromPath[int], budget_id:
     if not verdict.allowed:
         raise _refuse(verdict)
     await pctx.attempt(VOTE_ACTION, step="submit")
-    options = {o.id: o for o in await services.options_of(pctx.session, budget.id)}
     try:
         result = await services.submit_ballot(ctx.session, pctx.config, budget, options, ctx.user)
     except CartRefused as exc:
-        context = await _ballot_context(pctx, budget)
+        context = await _ballot_context(pctx, budget, items=exc.items)
         context["problems"] = context["view"].problems() or [str(exc)]
         return render(request, "budgeting/review.html", status_code=422, **context)
     if result.created:

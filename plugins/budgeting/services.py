@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     cast,
+    delete,
     distinct,
     func,
     insert,
@@ -55,7 +56,14 @@ MAX_OPTIONS_PER_BUDGET = 2000
 
 
 class CartRefused(Exception):
-    """A cart edit that cannot be applied; the message is translated and meant for the voter."""
+    """A cart edit that cannot be applied; the message is translated and meant for the voter.
+
+    ``items`` is the cart as the refused submit found it, for the page that says why (the submit has already
+    claimed the row in its transaction, which the refusal rolls back)."""
+
+    def __init__(self, message: str, items: list | None = None) -> None:
+        super().__init__(message)
+        self.items = items
 
 
 class BallotSubmitted(Exception):
@@ -140,19 +148,25 @@ async def budget_of_phase(session: AsyncSession, phase_id: int, budget_id: int) 
     return budget
 
 
-async def budget_and_ballot(
+async def budget_ballot_and_options(
     session: AsyncSession, phase_id: int, budget_id: int, user_id: int | None
-) -> tuple[Budget | None, Ballot | None]:
-    """The phase's budget and this person's ballot in it, in one statement (a submit's first reads)."""
-    if user_id is None:
-        return await budget_of_phase(session, phase_id, budget_id), None
+) -> tuple[Budget | None, Ballot | None, dict[int, Option]]:
+    """The phase's budget, this person's ballot in it (none for a visitor) and the budget's options, in one
+    statement (a submit's reads: the ballot answers a repeat, the options check the cart)."""
+    # a visitor has none: never match a paper ballot's NULL (and keep the ON clause naming both tables)
+    mine = (Ballot.user_id == user_id) if user_id is not None else Ballot.id.is_(None)
     stmt = (
-        select(Budget, Ballot)
-        .outerjoin(Ballot, (Ballot.budget_id == Budget.id) & (Ballot.user_id == user_id))
+        select(Budget, Ballot, Option)
+        .select_from(Budget)
+        .outerjoin(Ballot, (Ballot.budget_id == Budget.id) & mine)
+        .outerjoin(Option, Option.budget_id == Budget.id)
         .where(Budget.id == budget_id, Budget.phase_id == phase_id)
     )
-    row = (await session.execute(stmt)).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+    rows = (await session.execute(stmt)).all()
+    if not rows:
+        return None, None, {}
+    options = {option.id: option for _budget, _ballot, option in rows if option is not None}
+    return rows[0][0], rows[0][1], options
 
 
 async def ballot_counts(session: AsyncSession, phase_id: int) -> dict[int, dict[str, int]]:
@@ -336,6 +350,20 @@ async def read_cart(session: AsyncSession, budget_id: int, user_id: int) -> list
     return list(cart.items) if cart is not None else []
 
 
+async def claim_cart(session: AsyncSession, budget_id: int, user_id: int) -> list | None:
+    """Delete the voter's cart and return what it held (None when there is none): a submit's claim on it, one
+    statement where a locked read and a later delete were two. The row lock the DELETE takes makes a parallel
+    submit or edit of the same voter wait for this transaction to commit or roll back."""
+    stmt = (
+        delete(Cart)
+        .where(Cart.budget_id == budget_id, Cart.user_id == user_id)
+        .returning(Cart.items)
+        .execution_options(synchronize_session=False)
+    )
+    found = (await session.execute(stmt)).first()
+    return list(found[0]) if found is not None else None
+
+
 async def lock_cart(session: AsyncSession, budget_id: int, user_id: int, *, create: bool) -> Cart | None:
     """The voter's cart row, locked for this transaction (created on first use, race-free), or None.
 
@@ -488,21 +516,22 @@ async def submit_ballot(
 ) -> Submitted:
     """Turn the voter's cart into their one ballot. Idempotent: a repeat returns the ballot already stored.
 
-    The cart row lock serialises a voter's own parallel submits; the UNIQUE (budget, user) constraint is what
-    guarantees one ballot even across workers: the INSERT does nothing on a conflict (``ON CONFLICT DO NOTHING``,
-    which waits for a parallel insert of the same voter to commit or roll back) and "here is your ballot" follows.
-    A cart still there under its lock means no submit of this voter went through (a submit deletes the cart in the
-    transaction that stores the ballot), so the ballot is looked for first only when the cart is gone.
+    The cart is claimed by deleting it (``claim_cart``): the row lock that DELETE takes serialises a voter's own
+    parallel submits, and the one that waited finds the row gone and answers with the ballot the first stored. The
+    UNIQUE (budget, user) constraint is what guarantees one ballot even across workers: the INSERT does nothing on
+    a conflict (``ON CONFLICT DO NOTHING``, which waits for a parallel insert of the same voter to commit or roll
+    back) and "here is your ballot" follows. A refusal (``CartRefused``) is answered with an error status, which
+    rolls the transaction back and so puts the cart back as it was.
     """
-    cart = await lock_cart(session, budget.id, user.id, create=False)
-    if cart is None:
+    items = await claim_cart(session, budget.id, user.id)
+    if items is None:
         existing = await my_ballot(session, budget.id, user.id)
         if existing is not None:
             return Submitted(existing, False)
-    lines = cart_lines(cart.items if cart is not None else [], options)
+    lines = cart_lines(items or [], options)
     problems = ballot_problems(config, budget, lines)
     if problems:
-        raise CartRefused(" ".join(problems))
+        raise CartRefused(" ".join(problems), items=items or [])
     values = {
         "tenant_id": budget.tenant_id,  # the budget came through this tenant-scoped session
         "budget_id": budget.id,
@@ -531,9 +560,6 @@ async def submit_ballot(
         if stored is None:
             raise RuntimeError("ballot insert conflicted but no ballot is stored for this voter")
         return Submitted(stored, False)
-    if cart is not None:
-        await session.delete(cart)
-    await session.flush()
     return Submitted(ballot, True)
 
 
