@@ -20,7 +20,9 @@ A plugin writes ``from core import ...`` and nothing else: never ``core.<submodu
   lineage's ``migrations/env.py``.
 - Requests and phases: ``Ctx``/``RequestContext``, ``PhaseContext`` and ``phase_context`` (404 for another tenant's
   or method's phase), ``PhaseState``/``phase_state``, ``decode_config`` (a phase's stored config as the method's
-  Struct, defaults when it does not decode).
+  Struct, defaults when it does not decode), ``phase_config(phase, ConfigStruct)`` (the same, decoded once per
+  loaded phase: for hooks called per item), ``prescoped(statement, session)`` (a statement built once per worker,
+  with the session's tenant criteria applied ahead, so running it again skips SQLAlchemy's cache-key walk).
 - Permissions: ``Verdict``, ``ALLOWED``, ``denied(reason)``, ``REASONS``.
 - Rate limits (docs/writing_plugins.md, "Rate limits"): ``RateLimit`` and ``Rate`` (declared on an ``ActionSpec``
   as ``rate_limit=`` / ``step_limits=``), the presets ``POSTING``, ``EDITING``, ``COMMENTING``, ``REACTING``,
@@ -84,7 +86,7 @@ if TYPE_CHECKING:  # the public names and where each lives; read at import time 
     from core.context import Ctx, RequestContext
     from core.db.base import Base, BigId, IdMixin, JsonDoc, TenantScoped, TimestampMixin, UTCDateTime, utcnow
     from core.db.lineages import plugin_lineage
-    from core.db.scoping import TenantScopeError
+    from core.db.scoping import TenantScopeError, prescoped
     from core.demographics.weights import PersonWeights, Tally, person_weights
     from core.demographics.weights import tally as weighted_tally
     from core.exports import table_download
@@ -131,7 +133,7 @@ if TYPE_CHECKING:  # the public names and where each lives; read at import time 
     from core.permissions import ALLOWED, REASONS, Verdict, denied
     from core.phase_setup import requires_rows
     from core.phases import PhaseState, phase_state
-    from core.projects import PhaseContext, decode_config, phase_context
+    from core.projects import PhaseContext, decode_config, phase_config, phase_context
     from core.ratelimits import (
         CHOOSING,
         COMMENTING,
@@ -323,12 +325,14 @@ __all__ = [
     "one_of",
     "participation_cases",
     "person_weights",
+    "phase_config",
     "phase_context",
     "phase_outputs",
     "phase_state",
     "pick",
     "pick_locale_text",
     "plugin_lineage",
+    "prescoped",
     "publish",
     "rate_limit",
     "reaction_counts",

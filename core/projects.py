@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import msgspec
 from litestar.exceptions import NotFoundException
@@ -12,12 +13,14 @@ from sqlalchemy import literal, select
 from sqlalchemy.orm import joinedload
 
 from core import permissions
+from core.config_forms import ConfigError
 from core.context import RequestContext
 from core.models import Phase, Project, ProjectArea, ProjectModerator, ProjectTopic, User
 from core.phases import PhaseState, current_phase, phase_state
 from core.specs import MethodSpec
 
 log = logging.getLogger("townhall.projects")
+ConfigT = TypeVar("ConfigT")
 
 
 def can_manage(user: User | None) -> bool:
@@ -82,6 +85,22 @@ def decode_config(spec: MethodSpec | None, raw: dict | None) -> Any:
         return spec.config()
 
 
+def phase_config(phase: Any, config_type: type[ConfigT]) -> ConfigT:
+    """A phase's stored config as ``config_type`` (the defaults when it no longer decodes), decoded once per loaded
+    phase: permission hooks ask for it for every item of a list. Read it, never change it (it is shared)."""
+    raw = getattr(phase, "config", None)
+    cached = getattr(phase, "_th_decoded_config", None)
+    if cached is not None and cached[0] is raw and cached[1] is config_type:
+        return cached[2]
+    try:
+        value = msgspec.convert(raw or {}, config_type, strict=False)
+    except (msgspec.ValidationError, ConfigError):
+        value = config_type()
+    with contextlib.suppress(AttributeError):  # a stand-in without a __dict__ decodes every time
+        phase._th_decoded_config = (raw, config_type, value)
+    return value
+
+
 @dataclass
 class PhaseContext:
     """What a method needs to serve one phase: who asks, in which project, with which configuration."""
@@ -92,6 +111,15 @@ class PhaseContext:
     spec: MethodSpec | None
     config: Any
     moderator: bool
+    # An item kind's participation rules for this phase, built once per request (``rules_for``).
+    _rules: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def rules_for(self, adapter: Any) -> Any:
+        """``adapter.rules(self)``, once per item kind and request: a list asks for them for each of its items."""
+        found = self._rules.get(adapter.kind)
+        if found is None:
+            found = self._rules[adapter.kind] = adapter.rules(self)
+        return found
 
     @property
     def session(self) -> Any:

@@ -7,7 +7,6 @@ method's phase, of a draft project, or a hidden item seen by a non-moderator is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -36,10 +35,11 @@ class Item:
     def is_comment(self) -> bool:
         return self.kind == COMMENT_KIND
 
-    @cached_property
+    @property
     def rules(self) -> ParticipationRules:
-        """Built once per item and request: a list asks for them a few times per item and verdict."""
-        return self.adapter.rules(self.pctx)
+        """Built once per item kind and request (``PhaseContext.rules_for``): a list asks for them a few times per
+        item and verdict."""
+        return self.pctx.rules_for(self.adapter)
 
     @property
     def owner(self) -> Item:

@@ -131,16 +131,26 @@ class ListCounts:
     subqueries go through the session's tenant scoping like the rest of the statement.
     """
 
-    def __init__(self, pctx: Any, kind: str, item_id: Any, *, user_id: Any = None, phase_id: Any = None) -> None:
+    def __init__(
+        self,
+        pctx: Any,
+        kind: str,
+        item_id: Any,
+        *,
+        user_id: Any = None,
+        phase_id: Any = None,
+        kinds: tuple[str, ...] | None = None,
+    ) -> None:
         """``user_id`` and ``phase_id`` (values or ``bindparam``s) stand for the visitor's and the phase's ids when
         given, so a list may build its statement once and execute it with each request's values; ``pctx`` may then
-        be None (anonymous when ``user_id`` is None)."""
+        be None (anonymous when ``user_id`` is None). ``kinds``: the reactions the item kind can have (every
+        reaction kind when not given), two subqueries per kind saved for each kind it never has."""
         from core.participation.api import comment_total, reaction_total
 
         if pctx is not None:
             user_id = user_id if user_id is not None else (pctx.user.id if pctx.user is not None else None)
             phase_id = phase_id if phase_id is not None else pctx.phase.id
-        self.kinds = reactions.KINDS
+        self.kinds = tuple(kinds) if kinds else reactions.KINDS
         self.signed_in = user_id is not None
         columns = [comment_total(kind, item_id).label("th_comments")]
         columns += [reaction_total(kind, item_id, (k,)).label(f"th_reactions_{k}") for k in self.kinds]

@@ -18,6 +18,7 @@ from plugins.ideation.models import Idea, IdeaStatus
 from plugins.ideation.spec import KEY, STATUSES, IdeationConfig
 
 KIND = f"{KEY}.idea"
+REACTIONS = ("like", "dislike")  # every reaction an idea can have; a phase may switch dislikes off
 
 
 async def load(session: Any, idea_id: int) -> Idea | None:
@@ -29,7 +30,7 @@ def rules(pctx: Any) -> ParticipationRules:
     config = pctx.config if isinstance(pctx.config, IdeationConfig) else IdeationConfig()
     return ParticipationRules(
         actions={"comment": f"{KEY}.comment", "react": f"{KEY}.react"},
-        reactions=("like", "dislike") if config.dislikes_enabled else ("like",),
+        reactions=REACTIONS if config.dislikes_enabled else REACTIONS[:1],
         limits={"like": config.like_limit, "dislike": config.dislike_limit},
         anonymous_comments=config.anonymous_allowed,
         comment_edit_minutes=config.comment_edit_minutes,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from core import COMMENTING, EDITING, POSTING, REACTING, ActionSpec, MethodSpec, PhasePanel, lazy_gettext
+from core import COMMENTING, EDITING, POSTING, REACTING, ActionSpec, MethodSpec, PhasePanel, lazy_gettext, phase_config
 
 KEY = "ideation"
 
@@ -90,11 +90,9 @@ SORTS = {
 
 
 def config_of(phase: object) -> IdeationConfig:
-    """The phase's config decoded; a stored value that no longer fits falls back to the defaults."""
-    try:
-        return msgspec.convert(getattr(phase, "config", None) or {}, IdeationConfig, strict=False)
-    except msgspec.ValidationError:
-        return IdeationConfig()
+    """The phase's config decoded (once per loaded phase); a stored value that no longer fits falls back to the
+    defaults."""
+    return phase_config(phase, IdeationConfig)
 
 
 async def _render_phase(pctx: object) -> PhasePanel:

@@ -18,6 +18,7 @@ from core import (
     PhaseContext,
     PhasePanel,
     lazy_gettext,
+    phase_config,
 )
 
 KEY = "proposals"
@@ -90,11 +91,9 @@ ACTIONS = (
 
 
 def config_of(phase: object) -> ProposalsConfig:
-    """The phase's config decoded; a stored value that no longer fits falls back to the defaults."""
-    try:
-        return msgspec.convert(getattr(phase, "config", None) or {}, ProposalsConfig, strict=False)
-    except (msgspec.ValidationError, ConfigError):
-        return ProposalsConfig()
+    """The phase's config decoded (once per loaded phase); a stored value that no longer fits falls back to the
+    defaults."""
+    return phase_config(phase, ProposalsConfig)
 
 
 async def render_phase(pctx: PhaseContext) -> PhasePanel:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import msgspec
 from sqlalchemy import func, select, update
 
-from core import JobContext, JobSpec, Phase, RetentionResult, lazy_gettext, phase_state, utcnow
+from core import JobContext, JobSpec, Phase, RetentionResult, lazy_gettext, phase_config, phase_state, utcnow
 
 from . import services
 from .controllers import results_rows
@@ -21,10 +20,7 @@ REPORT_LABELS = (lazy_gettext("Electoral roll entries"),)
 
 def _config(phase: Phase) -> ReferendumConfig:
     """The phase's stored rules; a config that no longer decodes counts with the defaults, as the pages do."""
-    try:
-        return msgspec.convert(phase.config or {}, ReferendumConfig, strict=False)
-    except msgspec.ValidationError:
-        return ReferendumConfig()
+    return phase_config(phase, ReferendumConfig)
 
 
 async def export_results(session: Any, phase: Phase) -> tuple[list[str], list[list[Any]]]:

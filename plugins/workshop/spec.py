@@ -18,6 +18,7 @@ from core import (
     PhaseContext,
     PhasePanel,
     lazy_gettext,
+    phase_config,
     requires_rows,
 )
 
@@ -79,11 +80,9 @@ ACTIONS = (
 
 
 def config_of(phase: object) -> WorkshopConfig:
-    """The phase's config decoded; a stored value that no longer fits falls back to the defaults."""
-    try:
-        return msgspec.convert(getattr(phase, "config", None) or {}, WorkshopConfig, strict=False)
-    except (msgspec.ValidationError, ConfigError):
-        return WorkshopConfig()
+    """The phase's config decoded (once per loaded phase); a stored value that no longer fits falls back to the
+    defaults."""
+    return phase_config(phase, WorkshopConfig)
 
 
 async def render_phase(pctx: PhaseContext) -> PhasePanel:

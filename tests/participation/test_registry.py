@@ -36,9 +36,11 @@ def test_the_app_registry_knows_the_dummy_kind(app) -> None:
 
 
 def _item(rules: ParticipationRules, kind: str = "dummy.phase") -> Item:
-    pctx = SimpleNamespace(user=SimpleNamespace(id=1), can=lambda action, item=None: ALLOWED)
     adapter = _kind("dummy.phase")
     adapter = ItemKind(**{**adapter.__dict__, "rules": lambda p: rules})
+    pctx = SimpleNamespace(
+        user=SimpleNamespace(id=1), can=lambda action, item=None: ALLOWED, rules_for=lambda a: a.rules(None)
+    )
     return Item(kind, 1, SimpleNamespace(), adapter, pctx)
 
 
