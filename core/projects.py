@@ -9,12 +9,13 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar.exceptions import NotFoundException
-from sqlalchemy import literal, select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.orm import joinedload
 
 from core import permissions
 from core.config_forms import ConfigError
 from core.context import RequestContext
+from core.db.scoping import prescoped
 from core.models import Phase, Project, ProjectArea, ProjectModerator, ProjectTopic, User
 from core.phases import PhaseState, current_phase, phase_state
 from core.specs import MethodSpec
@@ -175,27 +176,41 @@ class PhaseContext:
         await rate_limit(self.ctx, key, declared)
 
 
+_PHASE_STATEMENTS: dict[str, Any] = {}
+
+
+def _phase_statement(visitor: str) -> Any:
+    """The project of a phase, its timeline and whether the visitor moderates it, built once per kind of visitor
+    ("named": a signed-in non-admin, whose moderator row is looked up; "admin"; "anonymous") with the phase and
+    the person as bound values (and so run through ``prescoped``)."""
+    found = _PHASE_STATEMENTS.get(visitor)
+    if found is None:
+        moderating = (
+            select(ProjectModerator.id)
+            .where(ProjectModerator.project_id == Project.id, ProjectModerator.user_id == bindparam("user_id"))
+            .exists()
+            .label("moderating")
+            if visitor == "named"
+            else literal(visitor == "admin").label("moderating")
+        )
+        found = _PHASE_STATEMENTS[visitor] = (
+            select(Project, moderating)
+            .join(Phase, Phase.project_id == Project.id)
+            .where(Phase.id == bindparam("phase_id"))
+            .options(joinedload(Project.phases))
+        )
+    return found
+
+
 async def phase_context(ctx: RequestContext, phase_id: int, method: str | None = None) -> PhaseContext:
     # The project through its phase and its timeline in one statement (joined, not a second select of the
     # phases): a phase page's first query, on every phase page.
     # Whether a signed-in visitor moderates the project comes in the same statement (is_moderator's rule).
     user = ctx.user
-    named = user is not None and user.role != "admin"
-    moderating = (
-        select(ProjectModerator.id)
-        .where(ProjectModerator.project_id == Project.id, ProjectModerator.user_id == user.id)
-        .exists()
-        .label("moderating")
-        if named
-        else literal(user is not None and user.role == "admin").label("moderating")
-    )
-    stmt = (
-        select(Project, moderating)
-        .join(Phase, Phase.project_id == Project.id)
-        .where(Phase.id == phase_id)
-        .options(joinedload(Project.phases))
-    )
-    row = (await ctx.session.execute(stmt)).unique().one_or_none()
+    visitor = "anonymous" if user is None else ("admin" if user.role == "admin" else "named")
+    params = {"phase_id": phase_id, **({"user_id": user.id} if visitor == "named" else {})}
+    stmt = prescoped(_phase_statement(visitor), ctx.session)
+    row = (await ctx.session.execute(stmt, params)).unique().one_or_none()
     project = row[0] if row is not None else None
     phase = next((p for p in project.phases if p.id == phase_id), None) if project is not None else None
     if phase is None or (method is not None and phase.method != method):

@@ -212,6 +212,25 @@ async def test_a_session_of_b_is_nobody_on_a(client, factory, world) -> None:
 # --- the data layer -----------------------------------------------------------------------------------------------
 
 
+async def test_a_statement_scoped_ahead_for_b_reads_only_a_in_a_session_of_a(factory, world) -> None:
+    """``prescoped`` applies a tenant's criteria ahead of time to a statement kept per worker; run in another
+    tenant's session, the hook still adds that session's criteria, which take the place of the ones applied ahead:
+    the session's tenant decides, as for any statement."""
+    from core import prescoped
+
+    stmt = select(Project.id)
+    async with factory.db.session(world.b.id) as session:
+        for_b = prescoped(stmt, session)
+        assert prescoped(stmt, session) is for_b  # the same object every time: its cache key is reused
+        b_projects = set((await session.scalars(for_b)).all())
+    assert world.b_project.id in b_projects
+    async with factory.db.session(world.a.id) as session:
+        b_statement_in_a = set((await session.scalars(for_b)).all())
+        a_projects = set((await session.scalars(prescoped(stmt, session))).all())
+    assert b_statement_in_a == a_projects == {world.a_project.id}
+    assert not a_projects & b_projects
+
+
 async def test_a_scoped_session_cannot_see_or_change_b_rows(factory, world) -> None:
     async with factory.db.session(world.a.id, write=True) as session:
         assert await session.get(DummySupport, world.b_support) is None

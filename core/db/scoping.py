@@ -98,7 +98,8 @@ def prescoped(statement: Any, session: AsyncSession | Session) -> Any:
     The hook adds the criteria to each execution, which makes a new statement object whose cache key SQLAlchemy
     then computes by walking the whole statement again (about a millisecond for a list page's); a statement that
     already carries this tenant's criteria is left as it is, so its memoised key is reused. Scoping is unchanged:
-    run in another tenant's session, the hook adds that tenant's criteria too, and nothing matches both.
+    run in another tenant's session, the hook adds that tenant's criteria, which take the place of the ones
+    applied ahead (tests/test_tenant_isolation.py).
     """
     tenant_id = session.info.get(TENANT_KEY)
     if tenant_id is None:

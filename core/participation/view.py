@@ -3,6 +3,7 @@ queries (comments, their reactions, the item's reactions, follows, history) what
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,31 @@ from core.participation.moderation import HIDE_REASONS, REPORT_REASONS, UNHIDE_R
 from core.participation.registry import COMMENT_KIND
 from core.permissions import Verdict
 
+ACTS = ("comment", "react", "follow", "report")
+
+
+class Verdicts(Mapping[str, Verdict]):
+    """An item's verdict for each act, each worked out when first read (a list reads only "react"; the comment
+    verdict of twenty listed items was twenty permission checks nobody showed)."""
+
+    def __init__(self, item: Item) -> None:
+        self.item = item
+        self._found: dict[str, Verdict] = {}
+
+    def __getitem__(self, act: str) -> Verdict:
+        found = self._found.get(act)
+        if found is None:
+            if act not in ACTS:
+                raise KeyError(act)
+            found = self._found[act] = verdict(self.item, act)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ACTS)
+
+    def __len__(self) -> int:
+        return len(ACTS)
+
 
 @dataclass
 class ItemView:
@@ -26,7 +52,7 @@ class ItemView:
     my_reaction: str | None
     reaction_verdicts: dict[str, Verdict]
     following: bool
-    verdicts: dict[str, Verdict]
+    verdicts: Mapping[str, Verdict]
     comment_reaction_counts: dict[int, dict[str, int]] = field(default_factory=dict)
     my_comment_reactions: dict[int, str] = field(default_factory=dict)
     history: list[Any] = field(default_factory=list)
@@ -102,7 +128,7 @@ async def view_of(item: Item) -> ItemView:
         my_reaction=mine,
         reaction_verdicts={k: reactions.limit_verdict(item, k, given, mine) for k in item.rules.reactions},
         following=item.id in await follows.following(session, user, item.kind, [item.id]),
-        verdicts={act: verdict(item, act) for act in ("comment", "react", "follow", "report")},
+        verdicts=Verdicts(item),
         comment_reaction_counts=await reactions.counts(session, COMMENT_KIND, ids),
         my_comment_reactions=await reactions.mine(session, user, COMMENT_KIND, ids),
         history=await statuses.history(session, item.kind, item.id),
@@ -215,7 +241,7 @@ async def item_views(
     for obj in objs:
         item = Item(kind, obj.id, obj, adapter, pctx)
         current = mine.get(obj.id)
-        verdicts = {act: verdict(item, act) for act in ("comment", "react", "follow", "report")}
+        verdicts = Verdicts(item)
         react = verdicts["react"]
         found[obj.id] = ItemView(
             item=item,
