@@ -29,6 +29,7 @@ from typing import Any
 
 from _app import (  # benchmarks/ is on sys.path when a script runs
     HOST,
+    analyze,
     bare_rate,
     captured_render,
     client_for,
@@ -105,6 +106,7 @@ async def main(args: argparse.Namespace) -> None:
     app = fresh_app("ideation", args.database_url)
     state = app.state.townhall
     phase_id, resident = await seed(state, args.ideas, args.comments)
+    await analyze(state)  # PostgreSQL's statistics, as a live database has them (nothing on SQLite)
     path = f"/p/{phase_id}/ideation"
     deep = {"page": "40", "sort": "newest"}
     queries: dict[str, int] = {}
