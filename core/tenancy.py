@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.scoping import TENANT_JOINED_OPTION
@@ -18,13 +19,43 @@ def normalise_host(raw: str | None) -> str:
     return host.rstrip(".")
 
 
+# Built once: every request runs one of the two, and building a statement (and SQLAlchemy's walk of it for its cache
+# key) cost about as much as running it. The values are bound parameters.
+_TENANT_ONLY = (
+    select(Tenant).join(TenantHost, TenantHost.tenant_id == Tenant.id).where(TenantHost.host == bindparam("host"))
+)
+
+
+def _tenant_and_user_statement() -> Any:
+    now = bindparam("now")
+    not_banned = or_(User.sign_in_banned.is_(False), User.banned_until.is_(None), User.banned_until <= now)
+    return (
+        select(Tenant, User)
+        .select_from(TenantHost)
+        .join(Tenant, Tenant.id == TenantHost.tenant_id)
+        .outerjoin(
+            AuthSession,
+            and_(
+                AuthSession.tenant_id == Tenant.id,
+                AuthSession.token_hash == bindparam("token_hash"),
+                AuthSession.expires_at > now,
+            ),
+        )
+        .outerjoin(User, and_(User.id == AuthSession.user_id, User.tenant_id == Tenant.id, not_banned))
+        .where(TenantHost.host == bindparam("host"))
+        .execution_options(**{TENANT_JOINED_OPTION: True})
+    )
+
+
+_TENANT_AND_USER = _tenant_and_user_statement()
+
+
 async def tenant_for_host(session: AsyncSession, raw_host: str | None) -> Tenant | None:
     host = normalise_host(raw_host)
     if not host:
         return None
     # One statement on every request: the tenant's other hosts are not loaded (nothing per request reads them).
-    stmt = select(Tenant).join(TenantHost, TenantHost.tenant_id == Tenant.id).where(TenantHost.host == host)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return (await session.execute(_TENANT_ONLY, {"host": host})).scalar_one_or_none()
 
 
 async def tenant_and_user_for_host(
@@ -41,22 +72,6 @@ async def tenant_and_user_for_host(
     host = normalise_host(raw_host)
     if not host:
         return None, None
-    not_banned = or_(User.sign_in_banned.is_(False), User.banned_until.is_(None), User.banned_until <= now)
-    stmt = (
-        select(Tenant, User)
-        .select_from(TenantHost)
-        .join(Tenant, Tenant.id == TenantHost.tenant_id)
-        .outerjoin(
-            AuthSession,
-            and_(
-                AuthSession.tenant_id == Tenant.id,
-                AuthSession.token_hash == session_token_hash,
-                AuthSession.expires_at > now,
-            ),
-        )
-        .outerjoin(User, and_(User.id == AuthSession.user_id, User.tenant_id == Tenant.id, not_banned))
-        .where(TenantHost.host == host)
-        .execution_options(**{TENANT_JOINED_OPTION: True})
-    )
-    row = (await session.execute(stmt)).one_or_none()
+    params = {"host": host, "token_hash": session_token_hash, "now": now}
+    row = (await session.execute(_TENANT_AND_USER, params)).one_or_none()
     return (row[0], row[1]) if row is not None else (None, None)
