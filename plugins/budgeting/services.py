@@ -365,14 +365,17 @@ async def claim_cart(session: AsyncSession, budget_id: int, user_id: int) -> lis
     """Delete the voter's cart and return what it held (None when there is none): a submit's claim on it, one
     statement where a locked read and a later delete were two. The row lock the DELETE takes makes a parallel
     submit or edit of the same voter wait for this transaction to commit or roll back."""
-    stmt = (
-        delete(Cart)
-        .where(Cart.budget_id == budget_id, Cart.user_id == user_id)
-        .returning(Cart.items)
-        .execution_options(synchronize_session=False)
-    )
-    found = (await session.execute(stmt)).first()
+    params = {"budget_id": budget_id, "user_id": user_id}
+    found = (await session.execute(prescoped(_CLAIM_CART, session), params)).first()
     return list(found[0]) if found is not None else None
+
+
+_CLAIM_CART = (
+    delete(Cart)
+    .where(Cart.budget_id == bindparam("budget_id"), Cart.user_id == bindparam("user_id"))
+    .returning(Cart.items)
+    .execution_options(synchronize_session=False)
+)
 
 
 async def lock_cart(session: AsyncSession, budget_id: int, user_id: int, *, create: bool) -> Cart | None:
@@ -522,6 +525,30 @@ async def _stored_ballot(session: AsyncSession, budget_id: int, user_id: int) ->
     )
 
 
+_BALLOT_INSERTS: dict[str, Any] = {}
+_INSERTED = ("tenant_id", "budget_id", "user_id", "source", "area_id", "option_ids", "points", "receipt")
+
+
+def _ballot_insert(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` of one online ballot, built once per dialect with its values
+    bound. The dialect's own INSERT (for ON CONFLICT) is imported here: a SQLite worker never loads PostgreSQL's
+    dialect (tests/test_startup_imports.py)."""
+    found = _BALLOT_INSERTS.get(dialect)
+    if found is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        columns = Ballot.__table__.c
+        found = _BALLOT_INSERTS[dialect] = (
+            dialect_insert(Ballot)
+            .values({name: bindparam(name, type_=columns[name].type) for name in _INSERTED})
+            .on_conflict_do_nothing(index_elements=["budget_id", "user_id"])
+            .returning(Ballot)
+        )
+    return found
+
+
 async def submit_ballot(
     session: AsyncSession, config: BudgetingConfig, budget: Budget, options: dict[int, Option], user: User
 ) -> Submitted:
@@ -553,19 +580,7 @@ async def submit_ballot(
         "points": [line.points for line in lines] if config.ballot_type == "cumulative" else None,
         "receipt": new_receipt(),
     }
-    # the dialect's own INSERT (for ON CONFLICT), imported here: a SQLite worker never loads PostgreSQL's dialect
-    # (tests/test_startup_imports.py)
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = (
-        dialect_insert(Ballot)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["budget_id", "user_id"])
-        .returning(Ballot)
-    )
-    ballot = await session.scalar(stmt)
+    ballot = await session.scalar(_ballot_insert(session.get_bind().dialect.name), values)
     if ballot is None:  # this voter's ballot is already stored (another worker, a retry): answer with it
         stored = await _stored_ballot(session, budget.id, user.id)
         if stored is None:
