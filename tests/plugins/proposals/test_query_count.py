@@ -14,11 +14,11 @@ from plugins.proposals import rules
 from plugins.proposals.models import Proposal
 
 # Statements per list page (issue 16 asked for at most 6 and 8): a ceiling, so a new query per page is noticed.
-# Anonymous: BEGIN, the tenant by host, the project through the phase, its phases, the proposals. Signed in adds
-# the person by session cookie, the moderator check and their proposals in preparation. Topics and areas come from
-# the worker's cache (core.tenant_cache).
-ANONYMOUS_CEILING = 5
-SIGNED_IN_CEILING = 8
+# Anonymous: BEGIN, the tenant by host, the project through the phase with its phases, the proposals. Signed in:
+# the person by session cookie comes with the tenant and the moderator check with the project; their proposals in
+# preparation add one. Topics and areas come from the worker's cache (core.tenant_cache).
+ANONYMOUS_CEILING = 4
+SIGNED_IN_CEILING = 5
 
 
 async def _phase_with(factory: Any, tenant: Any, n: int, author: Any) -> Any:
