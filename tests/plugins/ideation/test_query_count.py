@@ -12,7 +12,8 @@ from plugins.ideation.models import Idea, IdeaTopic
 # Statements per list page (issue 16 asked for at most 6 and 8): a ceiling, so a new query per page is noticed.
 # Anonymous: BEGIN, the tenant by host, the project through the phase with its phases (joined), the page (ideas
 # with their names, topics and counts). Signed in: the person by session cookie comes with the tenant
-# (core.tenancy.tenant_and_user_for_host) and whether they moderate the project with the project. Topics, areas and statuses come from the worker's cache
+# (core.tenancy.tenant_and_user_for_host) and whether they moderate the project with the project. Topics, areas
+# and statuses come from the worker's cache
 # (tests/plugins/ideation/test_tenant_cache.py). The page's statement is built once per shape and executed with
 # each request's values: the phases below share shapes, so their own ideas showing proves the values are bound.
 ANONYMOUS_CEILING = 4
