@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import msgspec
 from sqlalchemy import func, select
 
 from core import (
@@ -28,6 +27,7 @@ from core import (
     gettext,
     hookimpl,
     lazy_gettext,
+    phase_config,
     plugin_lineage,
 )
 from tests.dummy_method import models, services  # models registers the table before plugin_lineage
@@ -37,10 +37,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def _config(phase: Phase) -> DummyConfig:
-    try:
-        return msgspec.convert(phase.config or {}, DummyConfig, strict=False)
-    except msgspec.ValidationError:
-        return DummyConfig()
+    return phase_config(phase, DummyConfig)
 
 
 @hookimpl
