@@ -8,9 +8,10 @@ other by their ``reference`` (ballot number or pabulib voter id), also UNIQUE pe
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from core import Base, BigId, IdMixin, TenantScoped, utcnow
 
@@ -77,6 +78,16 @@ class Cart(IdMixin, TenantScoped, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def lists_an_option_twice(listed: list | None) -> bool:
+    """Whether a ballot's ``option_ids`` name an option more than once (``Ballot.repeats``)."""
+    listed = listed or []
+    return len(set(map(str, listed))) != len(listed)
+
+
+def _repeats_of_row(context: Any) -> bool:
+    return lists_an_option_twice(context.get_current_parameters().get("option_ids"))
+
+
 class Ballot(IdMixin, TenantScoped, Base):
     """A submitted ballot. ``option_ids`` is in the voter's order (the ranking for ranked ballots); ``points`` is
     parallel to it for cumulative ballots and None otherwise."""
@@ -94,6 +105,11 @@ class Ballot(IdMixin, TenantScoped, Base):
     reference: Mapped[str | None] = mapped_column(String(120), default=None)
     area_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("area.id", ondelete="SET NULL"), default=None)
     option_ids: Mapped[list] = mapped_column(default=list)
+    # Whether ``option_ids`` names an option twice (a pabulib or paper import can), never set by hand: worked out
+    # when a row is inserted (the column default, for Core inserts too) or ``option_ids`` is set on an object
+    # (``_note_repeats``); a stored ballot's options never change. The tally counts the distinct ballots per option
+    # with a plain count for the ballots that do not (nearly all), and groups per ballot only the few that do.
+    repeats: Mapped[bool] = mapped_column(default=_repeats_of_row, server_default=false())
     points: Mapped[list | None] = mapped_column(default=None)
     extra: Mapped[dict] = mapped_column(default=dict)
     receipt: Mapped[str] = mapped_column(String(32))
@@ -101,3 +117,8 @@ class Ballot(IdMixin, TenantScoped, Base):
         BigId, ForeignKey("user_account.id", ondelete="SET NULL"), default=None
     )
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("option_ids")
+    def _note_repeats(self, _key: str, listed: list) -> list:
+        self.repeats = lists_an_option_twice(listed)
+        return listed

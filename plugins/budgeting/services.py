@@ -764,10 +764,21 @@ async def count_ballots(session: AsyncSession, counts_ids: list[int], profile_id
     parts = []
     if counts_ids:
         parts.append(part(0, counts_ids, Ballot.source, Ballot.area_id, source=Ballot.source, area_id=Ballot.area_id))
+        # Votes and the distinct ballots listing each option: for a ballot that names no option twice (nearly all:
+        # ``Ballot.repeats``) they are the same count, a plain GROUP BY as fast as the baseline's; only the few that
+        # do are grouped per ballot. Both give rows of part 1; their figures add up per (option, area).
+        element = _option_elements(session)
+        parts.append(
+            part(1, counts_ids, element.c.value, Ballot.area_id, area_id=Ballot.area_id, value=element.c.value,
+                 ballots=func.count())
+            .select_from(Ballot)
+            .join(element, true())
+            .where(Ballot.repeats.is_(False))
+        )  # fmt: skip
         element = _option_elements(session)
         if session.get_bind().dialect.name == "postgresql":
-            # Each ballot's options grouped first (a small hash per ballot): the distinct ballots are then a plain
-            # count, where count(DISTINCT ballot) made PostgreSQL sort every group (314 -> 205 ms, 400,000 votes).
+            # Each such ballot's options grouped first (a small hash per ballot): the distinct ballots are then a
+            # plain count, where count(DISTINCT ballot) made PostgreSQL sort every group.
             per_ballot = (
                 select(element.c.value.label("value"), func.count().label("n"))
                 .select_from(element)
@@ -779,6 +790,7 @@ async def count_ballots(session: AsyncSession, counts_ids: list[int], profile_id
                      value=per_ballot.c.value, n=cast(func.sum(per_ballot.c.n), Integer), ballots=func.count())
                 .select_from(Ballot)
                 .join(per_ballot, true())
+                .where(Ballot.repeats.is_(True))
             )  # fmt: skip
         else:
             parts.append(
@@ -786,6 +798,7 @@ async def count_ballots(session: AsyncSession, counts_ids: list[int], profile_id
                      ballots=func.count(distinct(Ballot.id)))
                 .select_from(Ballot)
                 .join(element, true())
+                .where(Ballot.repeats.is_(True))
             )  # fmt: skip
         element = _option_elements(session)
         parts.append(
