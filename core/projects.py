@@ -75,15 +75,22 @@ async def is_moderator(ctx: RequestContext, project_id: int) -> bool:
     return found is not None
 
 
+def _converted(raw: dict | None, config_type: type[ConfigT]) -> tuple[ConfigT, bool]:
+    """A stored config as ``config_type``, and whether it decoded (the defaults when it did not)."""
+    try:
+        return msgspec.convert(raw or {}, config_type, strict=False), True
+    except (msgspec.ValidationError, ConfigError):
+        return config_type(), False
+
+
 def decode_config(spec: MethodSpec | None, raw: dict | None) -> Any:
     """Stored configs decode into the method's Struct; unknown or broken values fall back to defaults."""
     if spec is None:
         return None
-    try:
-        return msgspec.convert(raw or {}, spec.config, strict=False)
-    except msgspec.ValidationError:
+    value, decoded = _converted(raw, spec.config)
+    if not decoded:
         log.warning("phase config for %s did not decode; using defaults", spec.key)
-        return spec.config()
+    return value
 
 
 def phase_config(phase: Any, config_type: type[ConfigT]) -> ConfigT:
@@ -93,10 +100,7 @@ def phase_config(phase: Any, config_type: type[ConfigT]) -> ConfigT:
     cached = getattr(phase, "_th_decoded_config", None)
     if cached is not None and cached[0] is raw and cached[1] is config_type:
         return cached[2]
-    try:
-        value = msgspec.convert(raw or {}, config_type, strict=False)
-    except (msgspec.ValidationError, ConfigError):
-        value = config_type()
+    value, _decoded = _converted(raw, config_type)
     with contextlib.suppress(AttributeError):  # a stand-in without a __dict__ decodes every time
         phase._th_decoded_config = (raw, config_type, value)
     return value

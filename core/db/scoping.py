@@ -96,8 +96,8 @@ def prescoped(statement: Any, session: AsyncSession | Session) -> Any:
     statement and tenant, for statements a module builds once and runs on every request (a list page's).
 
     The hook adds the criteria to each execution, which makes a new statement object whose cache key SQLAlchemy
-    then computes by walking the whole statement again (about a millisecond for a list page's); a statement that
-    already carries this tenant's criteria is left as it is, so its memoised key is reused. Scoping is unchanged:
+    then computes by walking the whole statement again (0.15 to 0.2 ms for the ideas list's, measured); a statement
+    that already carries this tenant's criteria is left as it is, so its memoised key is reused. Scoping is unchanged:
     run in another tenant's session, the hook adds that tenant's criteria, which take the place of the ones
     applied ahead (tests/test_tenant_isolation.py).
     """
