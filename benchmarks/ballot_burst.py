@@ -66,7 +66,7 @@ async def baseline_app(scope: dict, receive: Any, send: Any) -> None:
 
     async with _pool_lock:
         if _pool is None:
-            _pool = await asyncpg.create_pool(DB_URL, min_size=2, max_size=10)
+            _pool = await asyncpg.create_pool(DB_URL, min_size=2, max_size=20)  # as many as Townhall keeps
     more = True
     while more:
         message = await receive()
@@ -210,7 +210,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(target: list[str], workers: int, port: int) -> subprocess.Popen:
+def start_server(target: str, workers: int, port: int, *, factory: bool = False) -> subprocess.Popen:
+    """``target`` served as ``townhall run --workers`` serves the app (``core.serving``: each worker its own socket)."""
     env = {
         **os.environ,
         "DATABASE_URL": DB_URL,
@@ -220,18 +221,24 @@ def start_server(target: list[str], workers: int, port: int) -> subprocess.Popen
         # benchmark measures submits, not the limit, so it switches that one limit off.
         "TOWNHALL_RATE_LIMITS": "budgeting.vote:submit=off",
     }
-    command = [
-        str(ROOT / ".venv" / "bin" / "uvicorn"),
-        *target,
-        "--workers",
-        str(workers),
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    command = [sys.executable, __file__, "--serve", target, "--port", str(port), "--workers", str(workers)]
+    if factory:
+        command.append("--factory")
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def serve(target: str, port: int, workers: int, factory: bool) -> None:
+    from core.serving import serve as serve_app
+
+    serve_app(
+        target,
+        factory=factory,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -328,7 +335,7 @@ async def run_burst(args: argparse.Namespace) -> dict[str, Any]:
     submit_path = f"/p/{info['phase_id']}/budgeting/budgets/{info['budget_id']}/submit"
 
     port = free_port()
-    server = start_server(["core.app:create_app", "--factory"], args.workers, port)
+    server = start_server("core.app:create_app", args.workers, port, factory=True)
     try:
         await wait_ready(port, "/healthz")
         # The CSRF token is bound to the signed-in session (core.csrf): each voter holds the token their browser got
@@ -345,7 +352,7 @@ async def run_burst(args: argparse.Namespace) -> dict[str, Any]:
         stop_server(server)
 
     port = free_port()
-    baseline = start_server(["--app-dir", "benchmarks", "ballot_burst:baseline_app"], args.workers, port)
+    baseline = start_server("ballot_burst:baseline_app", args.workers, port)
     try:
         await wait_ready(port, "/warmup/0")
         paths = [f"/submit/{i + 1}" for i in order]
@@ -471,12 +478,20 @@ async def run_lodz() -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--voters", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=30, help="at most the pool size (15) x workers")
+    parser.add_argument(
+        "--concurrency", type=int, default=30, help="at most the pool size (TOWNHALL_DB_POOL_SIZE, 20) x workers"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--retry-percent", type=int, default=10, help="voters whose submit is sent twice")
     parser.add_argument("--lodz", action="store_true", help="also time greedy from the database on Łódź 2022")
     parser.add_argument("--pabutools-greedy", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--factory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.workers, args.factory)
+        return
     if args.pabutools_greedy:
         print(json.dumps(_pabutools_greedy(args.pabutools_greedy)))
         return

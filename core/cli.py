@@ -43,14 +43,14 @@ def proxy_options() -> dict[str, object]:
 
 
 def serve(host: str, port: int, workers: int) -> None:
-    import uvicorn
+    from core.serving import serve as serve_app
 
-    uvicorn.run(
+    serve_app(
         "core.app:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers if workers > 1 else None,
+        workers=workers,
         **proxy_options(),  # type: ignore[arg-type]
         timeout_graceful_shutdown=3,  # open SSE streams would otherwise hold a shutdown or restart forever
         timeout_worker_healthcheck=30,  # a worker importing the app on a busy machine is slow, not hung

@@ -45,9 +45,12 @@ class Settings(msgspec.Struct, kw_only=True):
     # {"ideation.post": "account 2/min; ip 10/min", "core.report": "off"}; everything else keeps its declared limit.
     rate_limits: dict[str, str] = msgspec.field(default_factory=dict)
     require_current_schema: bool = True
-    # Per worker; PostgreSQL's max_connections must cover workers x (pool + overflow).
-    db_pool_size: int = 10
-    db_max_overflow: int = 20
+    # Per worker; PostgreSQL's max_connections must cover workers x (pool + overflow). Connections beyond the pool
+    # are closed as soon as they are returned, so a pool smaller than a worker's usual concurrency opens and closes
+    # a PostgreSQL connection (a forked backend) every few requests: 10 + 20 cost a 30-connection burst over two
+    # workers 15 % of its throughput (benchmarks/ballot_burst.py), 20 + 10 has the same ceiling and no churn.
+    db_pool_size: int = 20
+    db_max_overflow: int = 10
     # Real time (core/realtime.py): channel namespace inside a shared Redis, SSE keep-alive comment interval.
     realtime_prefix: str = "townhall"
     sse_keepalive_seconds: float = 15.0

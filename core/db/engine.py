@@ -41,7 +41,7 @@ class Database:
     """Owns the engine and hands out sessions already scoped to a tenant (or explicitly unscoped)."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, pooled: bool = True, pool_size: int = 10, max_overflow: int = 20
+        self, url: str, *, echo: bool = False, pooled: bool = True, pool_size: int = 20, max_overflow: int = 10
     ) -> None:
         """``pooled=False`` opens a connection per session: needed when sessions run on several event loops (tests)."""
         self.url = url
