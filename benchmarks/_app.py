@@ -105,15 +105,22 @@ async def bare_rate(app: Any, captured: dict[str, Any], n: int) -> tuple[float, 
         return await rate(client, "/static-page", n)
 
 
-def print_page_figures(page: str, queries: dict[str, int], bare: tuple[float, float], rates: dict[str, Any]) -> None:
-    """Statements per request, then requests per CPU second of Townhall (per visitor) and of the bare page."""
+def print_page_figures(
+    page: str, queries: dict[str, int], bare: dict[str, tuple[float, float]], rates: dict[str, Any]
+) -> None:
+    """Statements per request, then requests per CPU second of Townhall and of the bare page, per visitor: each
+    visitor's page against the bare page rendering what that visitor got (a signed-in page has more to render:
+    reaction buttons and forms where a visitor gets sign-in links, the account menu)."""
     for label, count in queries.items():
         print(f"SQL statements per request ({label}): {count}")
-    print(f"bare Litestar, same template, static data: {bare[0]:8.1f} req/CPU s ({bare[1]:.1f} req/s wall)")
     for label, (cpu, wall) in rates.items():
+        base_cpu, base_wall = bare[label]
+        print(
+            f"bare Litestar, same template and data ({label}): {base_cpu:8.1f} req/CPU s ({base_wall:.1f} req/s wall)"
+        )
         print(
             f"Townhall {page} ({label}): {cpu:8.1f} req/CPU s ({wall:.1f} req/s wall)  "
-            f"ratio Townhall/bare {cpu / bare[0]:.2f} CPU ({wall / bare[1]:.2f} wall)"
+            f"ratio Townhall/bare {cpu / base_cpu:.2f} CPU ({wall / base_wall:.2f} wall)"
         )
 
 

@@ -83,13 +83,18 @@ async def main(args: argparse.Namespace) -> None:
     async with client_for(app) as client:
         assert (await client.get(path)).status_code == 200  # a worker's first request fills its caches
         queries["anonymous"] = await statements_per_request(app, client, path)
-        with captured_render() as captured:
+        with captured_render() as seen_anonymous:
             await client.get(path)
         anonymous = await rate(client, path, args.requests)
         await Factory(state).login(client, resident)
         queries["signed in"] = await statements_per_request(app, client, path)
+        with captured_render() as seen_signed_in:
+            await client.get(path)
         signed_in = await rate(client, path, args.requests)
-    bare = await bare_rate(app, captured, args.requests)
+    bare = {
+        "anonymous": await bare_rate(app, seen_anonymous, args.requests),
+        "signed in": await bare_rate(app, seen_signed_in, args.requests),
+    }
     await state.db.dispose()
 
     print(f"database: {state.db.dialect}; {args.proposals} proposals (the list shows at most 200)")
