@@ -479,7 +479,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--voters", type=int, default=3000)
     parser.add_argument(
-        "--concurrency", type=int, default=30, help="at most the pool size (TOWNHALL_DB_POOL_SIZE, 20) x workers"
+        "--concurrency",
+        type=int,
+        default=30,
+        help=(
+            "at most the pool size (TOWNHALL_DB_POOL_SIZE, 20) x workers; at 60 the one httpx client slows both "
+            "servers to ~180/s and leaves some of its connections idle past uvicorn's 5 s keep-alive, which then "
+            "fail as the server closes them"
+        ),
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--retry-percent", type=int, default=10, help="voters whose submit is sent twice")

@@ -166,17 +166,22 @@ class ListCounts:
         user_id: Any = None,
         phase_id: Any = None,
         kinds: tuple[str, ...] | None = None,
+        limited: tuple[str, ...] | None = None,
     ) -> None:
         """``user_id`` and ``phase_id`` (values or ``bindparam``s) stand for the visitor's and the phase's ids when
         given, so a list may build its statement once and execute it with each request's values; ``pctx`` may then
         be None (anonymous when ``user_id`` is None). ``kinds``: the reactions the item kind can have (every
-        reaction kind when not given), two subqueries per kind saved for each kind it never has."""
+        reaction kind when not given), two subqueries per kind saved for each kind it never has. ``limited``: the
+        kinds with a per-phase limit (``ParticipationRules.limits``), the only ones whose count of what the visitor
+        already gave is read (every kind when not given): a phase without limits counts none of the visitor's
+        reactions in the phase, which for a visitor who reacted a lot was most of a list's extra cost."""
         from core.participation.api import comment_total, reaction_total
 
         if pctx is not None:
             user_id = user_id if user_id is not None else (pctx.user.id if pctx.user is not None else None)
             phase_id = phase_id if phase_id is not None else pctx.phase.id
         self.kinds = tuple(kinds) if kinds else reactions.KINDS
+        self.limited = self.kinds if limited is None else tuple(k for k in self.kinds if k in limited)
         self.signed_in = user_id is not None
         columns = [comment_total(kind, item_id).label("th_comments")]
         columns += [reaction_total(kind, item_id, (k,)).label(f"th_reactions_{k}") for k in self.kinds]
@@ -189,7 +194,7 @@ class ListCounts:
                 .scalar_subquery()
             )
             columns.append(mine.label("th_mine"))
-            for k in self.kinds:
+            for k in self.limited:
                 given = select(func.count(Reaction.id)).where(
                     Reaction.user_id == user_id,
                     Reaction.phase_id == phase_id,
@@ -202,7 +207,7 @@ class ListCounts:
     def read(self, row: Any) -> Counted:
         values = row._mapping
         found = {k: int(values[f"th_reactions_{k}"] or 0) for k in self.kinds}
-        given = {k: int(values[f"th_given_{k}"] or 0) for k in self.kinds} if self.signed_in else {}
+        given = {k: int(values[f"th_given_{k}"] or 0) for k in self.limited} if self.signed_in else {}
         return Counted(
             comments=int(values["th_comments"] or 0),
             reactions={k: n for k, n in found.items() if n},

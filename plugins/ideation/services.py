@@ -132,9 +132,11 @@ class Standing:
 
 
 async def standing(pctx: Any) -> Standing:
+    """The visitor's ideas in the phase, counted only when the phase has a posting limit (``post_verdict`` reads
+    the count only then)."""
     result = Standing()
     user = pctx.user
-    if user is None:
+    if user is None or not pctx.config.posting_limit:
         return result
     session, phase_id = pctx.session, pctx.phase.id
     result.ideas = int(
@@ -229,12 +231,24 @@ class _PageStatement:
 _PAGE_STATEMENTS: dict[tuple, _PageStatement] = {}
 
 
-def _page_statement(sort: str, topic: bool, area: bool, status: bool, q: bool, signed_in: bool, moderator: bool):
-    """The statements for one shape of list (sort, which filters, who asks), built on first use and kept for the
-    worker's life: building and annotating this many subqueries cost more CPU than SQLite's running them. Values
-    (phase, filters, page, random key, visitor) are bound parameters; tenant scoping still applies on execution
-    (core.db.scoping adds its criteria to every ORM statement)."""
-    key = (sort, topic, area, status, q, signed_in, moderator)
+def _page_statement(
+    sort: str,
+    topic: bool,
+    area: bool,
+    status: bool,
+    q: bool,
+    signed_in: bool,
+    moderator: bool,
+    limited: tuple[str, ...] = (),
+    posting_limit: bool = False,
+):
+    """The statements for one shape of list (sort, which filters, who asks, which limits the phase sets), built on
+    first use and kept for the worker's life: building and annotating this many subqueries cost more CPU than
+    SQLite's running them. Values (phase, filters, page, random key, visitor) are bound parameters; tenant scoping
+    still applies on execution (core.db.scoping adds its criteria to every ORM statement). What the visitor already
+    did in the phase (reactions of each ``limited`` kind, ideas when there is a ``posting_limit``) is counted only
+    for the limits the phase sets."""
+    key = (sort, topic, area, status, q, signed_in, moderator, limited, posting_limit)
     found = _PAGE_STATEMENTS.get(key)
     if found is not None:
         return found
@@ -273,7 +287,9 @@ def _page_statement(sort: str, topic: bool, area: bool, status: bool, q: bool, s
         for key, (_e, descending) in zip(keys, order, strict=True)
     ]
     user_id = bindparam("user_id", type_=Integer) if signed_in else None
-    counts = ListCounts(None, KIND, Idea.id, user_id=user_id, phase_id=bindparam("phase_id"), kinds=REACTIONS)
+    counts = ListCounts(
+        None, KIND, Idea.id, user_id=user_id, phase_id=bindparam("phase_id"), kinds=REACTIONS, limited=limited
+    )
     topics = (
         select(func.aggregate_strings(cast(IdeaTopic.topic_id, String), ","))
         .where(IdeaTopic.idea_id == Idea.id)
@@ -284,7 +300,7 @@ def _page_statement(sort: str, topic: bool, area: bool, status: bool, q: bool, s
     own = (
         select(func.count()).select_from(Idea).where(Idea.phase_id == bindparam("phase_id"), Idea.author_id == user_id)
     )
-    extra = [own.scalar_subquery().label("own_ideas")] if signed_in else []
+    extra = [own.scalar_subquery().label("own_ideas")] if signed_in and posting_limit else []
     named = func.coalesce(User.display_name, "").label("author_name")
     full = (
         select(Idea, window.c.total, named, topics, *counts.columns, *extra)
@@ -304,9 +320,11 @@ async def list_ideas(pctx: Any, query: ListQuery) -> Page:
     visitor's own ideas and reactions in the phase. A page past the end costs the total and the standing apart."""
     sort = query.sort if query.sort in SORTS else pctx.config.default_sort
     signed_in = pctx.user is not None
+    limits = pctx.rules_for(pctx.ctx.app.registry.item_kinds[KIND]).limits  # built once, the item views reuse them
+    posting_limit = bool(pctx.config.posting_limit)
     shaped = _page_statement(
         sort, query.topic is not None, query.area is not None, bool(query.status), bool(query.q), signed_in,
-        bool(pctx.moderator),
+        bool(pctx.moderator), tuple(k for k in REACTIONS if limits.get(k)), posting_limit,
     )  # fmt: skip
     size = pctx.config.page_size
     page = max(1, min(query.page, 10_000))
@@ -335,7 +353,8 @@ async def list_ideas(pctx: Any, query: ListQuery) -> Page:
     topics_by_idea = {
         i.id: sorted(int(t) for t in (row.topic_ids or "").split(",") if t) for i, row in zip(ideas, rows, strict=True)
     }
-    standing = Standing(ideas=int(rows[0].own_ideas or 0)) if signed_in else Standing()
+    # Without a posting limit nothing reads the visitor's count of ideas (``post_verdict``), so none was counted.
+    standing = Standing(ideas=int(rows[0].own_ideas or 0)) if signed_in and posting_limit else Standing()
     by_id = {i.id: counts.read(row) for i, row in zip(ideas, rows, strict=True)}
     return Page(ideas, total, page, size, topics_by_idea, names, by_id, standing)
 

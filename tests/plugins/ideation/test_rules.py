@@ -80,13 +80,16 @@ async def test_banned_user_may_not_post(ideation, factory, tenant) -> None:
     assert response.status_code == 403 and "may not post" in response.text
 
 
-async def test_like_limit_counts_per_phase_and_switching_frees_a_slot(ideation, factory, tenant) -> None:
+async def test_like_limit_counts_per_phase_and_switching_frees_a_slot(ideation, factory, tenant, client) -> None:
     phase = await ideation.phase(like_limit=1)
     await ideation.login(await factory.user(tenant))
     first = await ideation.idea_id(await ideation.post_idea(phase, title="First idea here"))
     second = await ideation.idea_id(await ideation.post_idea(phase, title="Second idea here"))
     base = "/items/ideation.idea"
+    assert "reached the limit" not in (await client.get(f"/p/{phase.id}/ideation")).text
     assert (await ideation.post(f"{base}/{first}/react", {"kind": "like"})).status_code == 303
+    # The list says so too: its page query counted the likes this person gave in the phase.
+    assert "reached the limit" in (await client.get(f"/p/{phase.id}/ideation")).text
     refused = await ideation.post(f"{base}/{second}/react", {"kind": "like"})
     assert refused.status_code == 403 and "reached the limit" in refused.text
     assert (await ideation.post(f"{base}/{first}/react", {"kind": "none"})).status_code == 303
@@ -248,3 +251,18 @@ async def test_banning_sets_banned_until(ideation, factory, tenant) -> None:
     async with factory.db.session(tenant.id) as session:
         banned = await session.scalar(select(User.banned_until).where(User.id == author.id))
     assert banned is not None and banned > utcnow() + timedelta(days=4)
+
+
+def test_the_list_counts_what_a_person_gave_only_for_the_limits_the_phase_sets() -> None:
+    """A phase without limits reads none of the visitor's reactions or ideas in the phase: a list page of a person
+    who reacted to hundreds of ideas cost that much more for counts nothing showed (issue 16)."""
+    from plugins.ideation.services import _page_statement
+
+    def columns(**limits: object) -> set[str]:
+        shaped = _page_statement("newest", False, False, False, False, True, False, **limits)
+        return {c.name for c in shaped.rows.selected_columns}
+
+    assert not {"th_given_like", "th_given_dislike", "own_ideas"} & columns()
+    assert {"th_given_like", "own_ideas"} <= columns(limited=("like",), posting_limit=True)
+    assert "th_given_dislike" not in columns(limited=("like",), posting_limit=True)
+    assert {"th_given_dislike"} <= columns(limited=("dislike",)) and "own_ideas" not in columns(limited=("dislike",))
