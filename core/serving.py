@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import socket
 from typing import Any
-from unittest import mock
 
 import uvicorn
 from uvicorn.supervisors import multiprocess
@@ -55,8 +54,11 @@ def serve(app: str, *, host: str, port: int, workers: int, **options: Any) -> No
         logger.error("cannot listen on %s:%s: %s", host, port, exc)
         raise SystemExit(3) from exc
     logger.info("Townhall on http://%s:%d with %d workers, each accepting its own connections", host, port, workers)
+    # The supervisor makes its workers with the module's ``Process`` (at start, on restarts, on TTIN): this process
+    # only supervises, so it swaps in the class whose workers bind their own socket for as long as it runs.
+    shared_socket_worker, multiprocess.Process = multiprocess.Process, WorkerWithOwnSocket
     try:
-        with mock.patch.object(multiprocess, "Process", WorkerWithOwnSocket):
-            multiprocess.Multiprocess(config, sockets=[]).run()
+        multiprocess.Multiprocess(config, sockets=[]).run()
     finally:
+        multiprocess.Process = shared_socket_worker
         reserved.close()
