@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
@@ -33,7 +34,8 @@ async def seed_survey(seed: Seed, config: dict) -> tuple[int, int]:
     db = Database(normalise_database_url(seed.database_url))
     try:
         async with db.session(seed.tenant_id, write=True) as session:
-            project = Project(slug=f"survey-race-{utcnow().timestamp():.0f}-{len(config)}", title={"en": "Race"},
+            # A slug of its own per call: two tests of this file seeded within one second took the same one.
+            project = Project(slug=f"survey-race-{uuid.uuid4().hex[:12]}", title={"en": "Race"},
                               description={"en": "x"}, status="published")  # fmt: skip
             session.add(project)
             await session.flush()
