@@ -25,7 +25,7 @@ from .tiebreak import TieBreak
 if TYPE_CHECKING:
     from .add1 import equal_shares, equal_shares_add1, equal_shares_add1_pabutools, voter_preference_counts
     from .equal_shares import MESRun, equal_shares_fixed
-    from .profile import Profile, compile_profile, profile_from_votes
+    from .profile import Profile, compile_profile, profile_from_elements, profile_from_votes
 
 # Modules that need numpy are imported on first use of one of their names (PEP 562), so the web workers that
 # import this package for its parser and rule names do not load numpy at start (tests/test_startup_imports.py).
@@ -39,6 +39,7 @@ _NUMPY_MODULES = {
     "Profile": "profile",
     "compile_profile": "profile",
     "profile_from_votes": "profile",
+    "profile_from_elements": "profile",
 }
 
 
@@ -89,6 +90,7 @@ __all__ = [
     "greedy_threshold",
     "parse_amount",
     "parse_pb",
+    "profile_from_elements",
     "profile_from_votes",
     "rule_names",
     "voter_preference_counts",

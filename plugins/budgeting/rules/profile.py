@@ -63,12 +63,18 @@ def ballot_points(election: Election, vote: tuple[str, ...], points: tuple[Fract
                 raise ElectionError(f"{vote_type} ballot without points")
             return []
         return list(points)
+    top = max(borda_top(election) or len(vote), len(vote))
+    return [Fraction(top - position) for position in range(len(vote))]
+
+
+def borda_top(election: Election) -> int:
+    """Points of an ordinal ballot's first choice before the ballot's own length is seen: META ``max_length``, or 0
+    when absent (then the ballot's length); a ballot longer than that gives its first choice its length. Only Borda
+    scoring is implemented: another META ``scoring_fn`` is refused rather than guessed."""
     scoring_fn = election.meta.get("scoring_fn", "Borda").strip() or "Borda"
     if scoring_fn.lower() != "borda":
         raise ElectionError(f"unsupported ordinal scoring_fn {scoring_fn!r} (only Borda is implemented)")
-    top = int(election.meta.get("max_length", "0").strip() or 0) or len(vote)
-    top = max(top, len(vote))
-    return [Fraction(top - position) for position in range(len(vote))]
+    return int(election.meta.get("max_length", "0").strip() or 0)
 
 
 Ballot = tuple[tuple[int, int | Fraction], ...]
@@ -174,5 +180,70 @@ def profile_from_votes(election: Election, votes: dict[str, int], n_voters: int)
         util_scale=Fraction(1),
         votes=counts,
         scores=tuple(Fraction(n) for n in counts),
+        vote_type=election.vote_type,
+    )
+
+
+def profile_from_elements(
+    election: Election, counts: np.ndarray, rows: np.ndarray, projects: np.ndarray, utilities: np.ndarray
+) -> Profile:
+    """The counting view of ballots given as flat integer arrays, as a database hands them over: ballot ``b`` stands
+    for ``counts[b]`` identical ballots, and each element ``e`` gives ``utilities[e]`` to project ``projects[e]``
+    (its index in ``election.projects``) on ballot ``rows[e]`` (ascending). A project named twice on one ballot
+    gets the sum (for approval ballots: 1); a utility of 0 is no support; a negative one is refused.
+
+    Equivalent to ``compile_profile`` of the same ballots as voters (tests/plugins/budgeting/test_rules_profile.py)
+    without a ``Voter`` per ballot: the ballots are merged in numpy and grouped on the bytes of each ballot's
+    (project, utility) pairs, which is what makes a results page of 40,000 ballots cheap to count with any rule.
+    """
+    project_ids = tuple(election.projects)
+    n_projects = len(project_ids)
+    n_ballots = len(counts)
+    # One entry per (ballot, project), in ballot then project order: merged repeats, without zero utilities.
+    keys, merged_at = np.unique(rows.astype(np.int64) * max(n_projects, 1) + projects, return_inverse=True)
+    if election.vote_type in ("approval", "choose-1"):
+        merged = np.ones(len(keys), dtype=np.int64)
+    else:
+        merged = np.bincount(merged_at, weights=utilities, minlength=len(keys)).astype(np.int64)  # exact below 2**53
+        if (merged < 0).any():
+            raise ElectionError("negative points on a ballot")
+    supported = merged != 0
+    keys, merged = keys[supported], merged[supported]
+    ballot_of, project_of = np.divmod(keys, max(n_projects, 1))
+    # Identical ballots are one group: each ballot's pairs as bytes, grouped by a dict in first-seen order.
+    pairs = np.stack([project_of, merged], axis=1).tobytes()
+    width = 2 * 8
+    starts = (np.searchsorted(ballot_of, np.arange(n_ballots), "left") * width).tolist()
+    ends = (np.searchsorted(ballot_of, np.arange(n_ballots), "right") * width).tolist()
+    index: dict[bytes, int] = {}
+    group_of = np.fromiter(
+        (index.setdefault(pairs[start:end], len(index)) for start, end in zip(starts, ends, strict=True)),
+        dtype=np.int64,
+        count=n_ballots,
+    )
+    weights = np.bincount(group_of, weights=counts, minlength=len(index)).astype(np.int64)
+    # The pairs of one ballot per group, by project: each project's supporting groups and their utilities.
+    first = np.unique(group_of, return_index=True)[1]
+    kept = np.zeros(n_ballots, dtype=bool)
+    kept[first] = True
+    chosen = kept[ballot_of]
+    groups, projects_kept, utility_kept = group_of[ballot_of[chosen]], project_of[chosen], merged[chosen]
+    order = np.lexsort((groups, projects_kept))
+    cuts = np.cumsum(np.bincount(projects_kept, minlength=n_projects))[:-1] if n_projects else []
+    supporters = tuple(np.split(groups[order], cuts)) if n_projects else ()
+    utilities_by_project = tuple(np.split(utility_kept[order], cuts)) if n_projects else ()
+    votes = tuple(int(weights[s].sum()) for s in supporters)
+    scores = tuple(Fraction(int((weights[s] * u).sum())) for s, u in zip(supporters, utilities_by_project, strict=True))
+    return Profile(
+        project_ids=project_ids,
+        costs=tuple(p.cost for p in election.projects.values()),
+        budget=election.budget,
+        n_voters=int(np.asarray(counts, dtype=np.int64).sum()),
+        weights=weights,
+        supporters=supporters,
+        utilities=utilities_by_project,
+        util_scale=Fraction(1),
+        votes=votes,
+        scores=scores,
         vote_type=election.vote_type,
     )

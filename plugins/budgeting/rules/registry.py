@@ -76,8 +76,13 @@ def compute(
     *,
     tie_break: str | Sequence[str] | TieBreak | None = None,
     progress: Progress | None = None,
+    profile: Profile | None = None,
 ) -> Outcome:
     """Compute the outcome of ``rule`` (default: the rule named in the file's META).
+
+    ``profile`` is the election's counting view when the caller has it already (a results page builds it from the
+    database's ballots with ``profile_from_elements``, the election then holding no voters); by default it is
+    compiled from ``election.voters``.
 
     Raises :class:`UnknownRuleError` when no rule is given and the file's is missing or not
     implemented (e.g. pabulib's "unknown").
@@ -88,7 +93,8 @@ def compute(
     if name not in RULES:
         origin = "requested" if rule else "the file's META"
         raise UnknownRuleError(f"{origin} rule {name!r} is not supported; choose one of: " + _names())
-    return RULES[name](election, compile_profile(election), TieBreak.parse(tie_break), progress)
+    counted = profile if profile is not None else compile_profile(election)
+    return RULES[name](election, counted, TieBreak.parse(tie_break), progress)
 
 
 # Rules that read nothing but each project's score, votes and cost: for approval-type ballots they can run on the
