@@ -11,7 +11,8 @@ best of ``--repeat``; the database server's work counts, which process CPU time 
 
 1. ``services.tally``: for approval ballots under greedy (this benchmark) the *counts path* — the database counts
    votes per option, source and area, and greedy runs on the votes per option; other ballot types and rules (MES)
-   take the *profile path*, which groups identical ballots and compiles the rule's profile. The outcome cache is
+   take the *profile path*, which reads every ballot and compiles the rule's profile (timed too, for the same
+   greedy rule, then with the Method of Equal Shares: tally and anonymous results page). The outcome cache is
    emptied before every run, and the path that ran is printed;
 2. ``GET /p/{phase}/budgeting/results`` through the full app for an anonymous visitor (tally, stats and the page)
    and as an administrator (who also gets the weighted estimates), and the number of SQL statements one such page
@@ -176,7 +177,7 @@ async def main(args: argparse.Namespace) -> None:
             config = BudgetingConfig(ballot_type="approval", max_choices=args.choices)
             return await services.tally_profile(session, config, budget, options, "EUR")
 
-    profile_seconds, general, profile_cpu = await best_of(1, tally_profile)
+    profile_seconds, general, profile_cpu = await best_of(args.repeat, tally_profile)
     assert general.outcome == result.outcome, "the counts path and the profile path select differently"
     for name in ("votes", "scores", "by_source", "votes_by_source", "votes_by_area", "ballots_by_area"):
         assert getattr(general, name) == getattr(result, name), f"{name} differ between the two paths"
@@ -196,6 +197,14 @@ async def main(args: argparse.Namespace) -> None:
         services._OUTCOMES.clear()
         staff_statements = await statements_per_request(app, client, path)
     visitors = await visitor_statements(app, path, resident)
+
+    # The same ballots under the Method of Equal Shares: the profile path, the rule reading every ballot.
+    async with state.db.session(admin.tenant_id, write=True) as session:
+        (await session.get(Budget, budget_id)).rule = "equalshares"
+    mes_seconds, mes, mes_cpu = await best_of(args.repeat, tally)
+    assert mes.path == "profile" and mes.error is None and mes.votes == counts
+    async with client_for(app) as client:
+        mes_page_seconds, _, mes_page_cpu = await best_of(args.repeat, lambda: page(client))
     await state.db.dispose()
 
     votes = args.voters * args.choices
@@ -213,7 +222,9 @@ async def main(args: argparse.Namespace) -> None:
     line("services.tally (counts + rule):", tally_seconds, tally_cpu, how)
     line("results page, anonymous visitor:", public_seconds, public_cpu, "(tally, stats, HTML)")
     line("results page as staff:", page_seconds, page_cpu, f"[+ weighted estimates; {staff_statements} SQL statements]")
-    line("for reference, the profile path:", profile_seconds, profile_cpu, "(one run; same figures and winners)")
+    line("the profile path, same rule:", profile_seconds, profile_cpu, "(same figures and winners)")
+    line("services.tally, rule equalshares:", mes_seconds, mes_cpu, f"[{mes.path} path: MES on every ballot]")
+    line("results page, equalshares:", mes_page_seconds, mes_page_cpu, "(anonymous visitor)")
     print(statements_line("results page", visitors))
 
 

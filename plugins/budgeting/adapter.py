@@ -12,7 +12,7 @@ from typing import Any
 from core import currency_digits
 
 from .rules import format_amount
-from .rules.election import Election, Project, Voter
+from .rules.election import Election, Project
 from .spec import BudgetingConfig
 
 VOTE_TYPES = {
@@ -56,28 +56,9 @@ def budget_meta(config: BudgetingConfig, budget: Any, currency: str) -> dict[str
     return meta
 
 
-def ballots_election(
-    config: BudgetingConfig,
-    budget: Any,
-    options: list[Any],
-    grouped: dict[tuple[tuple[int, ...], tuple[int, ...] | None], int],
-    currency: str,
-) -> Election:
-    """An Election whose voters are the grouped ballots, each group repeated ``count`` times (shared objects).
-
-    ``grouped`` maps (option ids in ballot order, points or None) to how many ballots were exactly that.
-    """
+def budget_election(config: BudgetingConfig, budget: Any, options: list[Any], currency: str) -> Election:
+    """The budget as an election without voters: META and the options as projects, in ``options`` order. The rules
+    count the ballots from a profile (``ballot_table.table_profile``) or the votes per option, never from voters."""
     scale = 10 ** currency_digits(currency)
     projects = {o.code: Project(o.code, Fraction(o.cost, scale), {}) for o in options}
-    code_of = {o.id: o.code for o in options}
-    cumulative = config.ballot_type == "cumulative"
-    voters: list[Voter] = []
-    for index, ((ids, points), count) in enumerate(grouped.items()):
-        vote = tuple(code_of[i] for i in ids if i in code_of)
-        pts = None
-        if cumulative:
-            raw = points if points is not None else tuple(1 for _ in ids)
-            pts = tuple(Fraction(p) for p, i in zip(raw, ids, strict=False) if i in code_of)
-        voter = Voter(f"g{index}", vote, pts)
-        voters.extend([voter] * count)
-    return Election(budget_meta(config, budget, currency), projects, voters)
+    return Election(budget_meta(config, budget, currency), projects, [])

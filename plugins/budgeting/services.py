@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import Phase, User, Verdict, audit, currency_digits, denied, prescoped
 from core import gettext as _
 
-from .adapter import ballots_election, budget_meta
+from .adapter import budget_election, budget_meta
 from .models import Ballot, Budget, Cart, Option
 from .rules import (
     VOTES_ONLY_RULES,
@@ -908,7 +908,7 @@ def counts_result(
     ballots = sum(by_source.values())
     outcome, error = None, None
     if options:
-        election = ballots_election(config, budget, options, {}, currency)
+        election = budget_election(config, budget, options, currency)
         code_of = {o.id: o.code for o in options}
         try:
             outcome = compute_from_votes(
@@ -957,7 +957,7 @@ def profile_result(
         table, error = ballot_table([], [o.id for o in options]), str(exc)
     figures = table_figures(table)
     if options and error is None:
-        election = ballots_election(config, budget, options, {}, currency)
+        election = budget_election(config, budget, options, currency)
         try:
             profile = table_profile(table, election)
             key = (

@@ -12,12 +12,14 @@ Why it is fast while exact:
 
 * identical ballots are one weighted group (see :mod:`.profile`);
 * a voter's budget only depends on which funded projects they supported, so voters are kept in
-  *budget classes*: class id per group in a numpy array, one exact ``Fraction`` per class, and
+  *budget classes*: class id per group in a numpy array, one exact rational per class, and
   classes with equal budgets are merged;
 * evaluating a project is one ``np.bincount`` over its supporters' (class, utility) pairs and a
-  short exact walk over the poorest classes -- Fractions are only used where they decide;
+  short exact walk over the poorest classes -- exact rationals are only used where they decide;
 * a project's ``rho`` can only grow between rounds (budgets only shrink), so the last computed
-  value is a lower bound and most projects are never re-evaluated (lazy evaluation).
+  value is a lower bound and most projects are never re-evaluated (lazy evaluation);
+* the exact arithmetic is GMP's (``gmpy2.mpq``), ≈ 4x faster than ``fractions.Fraction``: 40,000
+  different ballots create thousands of budget classes. What a run returns is ``Fraction`` again.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from fractions import Fraction
 from typing import Literal
 
 import numpy as np
+from gmpy2 import mpq
 
 from .outcome import Payment, SelectionStep
 from .profile import Profile
@@ -59,28 +62,32 @@ def mes_candidates(profile: Profile) -> list[int]:
     return [j for j in range(profile.n_projects) if profile.votes[j] > 0 and profile.costs[j] > 0]
 
 
+def _fraction(value: mpq) -> Fraction:
+    return Fraction(int(value.numerator), int(value.denominator))
+
+
 class _Budgets:
-    """Voter budgets as classes: ``cls[g]`` is the class of ballot group g, ``value[c]`` its exact budget.
+    """Voter budgets as classes: ``cls[g]`` is the class of ballot group g, ``value[c]`` its exact budget (mpq).
 
     Classes are immutable (a class *is* a budget amount); paying moves voters to another class.
     ``_sorted`` keeps every (class, utility) key ordered by budget/utility so an evaluation can
     visit the poorest supporters first. Insertion bisects on floats (correctly rounded, hence
-    monotone) and only compares exact Fractions among keys whose floats are equal.
+    monotone) and only compares exact rationals among keys whose floats are equal.
     """
 
-    def __init__(self, n_groups: int, start: Fraction, n_util: int) -> None:
+    def __init__(self, n_groups: int, start: mpq, n_util: int) -> None:
         self.n_util = n_util
         self.cls = np.zeros(n_groups, dtype=np.int64)
-        self.value: list[Fraction] = []
+        self.value: list[mpq] = []
         self.value_f = np.zeros(16, dtype=np.float64)
         self.index: dict[tuple[int, int], int] = {}
         self._sorted: list[int] = []
         self._sorted_f: list[float] = []
-        self._ratio: dict[int, Fraction] = {}
+        self._ratio: dict[int, mpq] = {}
         self._rank: np.ndarray | None = None
         self.class_for(start)
 
-    def class_for(self, amount: Fraction) -> int:
+    def class_for(self, amount: mpq) -> int:
         token = (amount.numerator, amount.denominator)
         c = self.index.get(token)
         if c is None:
@@ -94,7 +101,7 @@ class _Budgets:
             self._rank = None
         return c
 
-    def _insert(self, key: int, ratio: Fraction) -> None:
+    def _insert(self, key: int, ratio: mpq) -> None:
         as_float = float(ratio)
         pos = bisect.bisect_left(self._sorted_f, as_float)
         sorted_keys, sorted_f, exact = self._sorted, self._sorted_f, self._ratio
@@ -115,7 +122,7 @@ class _Budgets:
 
 @dataclass
 class _Evaluation:
-    rho_int: Fraction
+    rho_int: mpq
     keys: np.ndarray
     nz: np.ndarray
     counts: np.ndarray
@@ -128,18 +135,18 @@ def _evaluate(j: int, profile: Profile, budgets: _Budgets, sup_w: np.ndarray, to
     keys = budgets.cls[sup] * n_util + profile.utilities[j]
     counts = np.bincount(keys, weights=sup_w)
     nz = np.flatnonzero(counts)
-    cost = profile.costs[j]
+    cost = mpq(profile.costs[j])
     values = budgets.value
     money_f = float(np.dot(counts[nz], budgets.value_f[nz // n_util]))
     cost_f = float(cost)
     if money_f < cost_f * (1 - _FLOAT_MARGIN):
         return None
     if money_f <= cost_f * (1 + _FLOAT_MARGIN):
-        money = sum((int(counts[k]) * values[k // n_util] for k in nz), Fraction(0))
+        money = sum((int(counts[k]) * values[k // n_util] for k in nz), mpq(0))
         if money < cost:
             return None
     order = nz[np.argsort(budgets.rank()[nz], kind="stable")]
-    remaining = Fraction(cost)
+    remaining = cost
     denom = tot_u
     for k in order.tolist():
         b = values[k // n_util]
@@ -164,7 +171,7 @@ def equal_shares_fixed(
     Free supported projects (cost 0) are funded first, as pabutools does; nobody pays for them.
     """
     tie_break = tie_break or TieBreak()
-    start = Fraction(per_voter_budget)
+    start = mpq(per_voter_budget)
     n_util = max((int(u.max()) for u in profile.utilities if len(u)), default=1) + 1
     budgets = _Budgets(len(profile.weights), start, n_util)
     selected: list[int] = []
@@ -177,15 +184,15 @@ def equal_shares_fixed(
         selected.append(j)
         zero = Fraction(0)
         steps.append(SelectionStep(profile.project_ids[j], 0, zero, zero, (), profile.votes[j], zero))
-    scale = {j: utility_scale(profile, j, approval_utility) for j in range(profile.n_projects)}
+    scale = {j: mpq(utility_scale(profile, j, approval_utility)) for j in range(profile.n_projects)}
     sup_w = {j: profile.weights[profile.supporters[j]].astype(np.float64) for j in range(profile.n_projects)}
     tot_u = {j: int((profile.weights[profile.supporters[j]] * profile.utilities[j]).sum()) for j in scale}
     alive = set(mes_candidates(profile)) if start > 0 else set()
-    lower = {j: Fraction(profile.costs[j], tot_u[j]) / scale[j] for j in alive}
+    lower = {j: mpq(profile.costs[j]) / tot_u[j] / scale[j] for j in alive}
     lower_f = {j: float(value) for j, value in lower.items()}
     round_no = 0
     while alive:
-        best: Fraction | None = None
+        best: mpq | None = None
         best_f = 0.0
         tied: list[int] = []
         evaluations: dict[int, _Evaluation] = {}
@@ -217,10 +224,10 @@ def equal_shares_fixed(
         selected.append(winner)
         total += profile.costs[winner]
         alive.discard(winner)
-    return MESRun(tuple(selected), tuple(steps), total, start)
+    return MESRun(tuple(selected), tuple(steps), total, _fraction(start))
 
 
-def _pay(j: int, ev: _Evaluation, profile: Profile, budgets: _Budgets, scale: Fraction, round_no: int) -> SelectionStep:
+def _pay(j: int, ev: _Evaluation, profile: Profile, budgets: _Budgets, scale: mpq, round_no: int) -> SelectionStep:
     """Charge j's supporters, move them to their new budget classes, and describe who paid what."""
     n_util = budgets.n_util
     lut = np.zeros(len(budgets.value) * n_util, dtype=np.int64)
@@ -240,12 +247,20 @@ def _pay(j: int, ev: _Evaluation, profile: Profile, budgets: _Budgets, scale: Fr
             lut[k] = budgets.class_for(b - due)
         else:
             pay = b
-            lut[k] = budgets.class_for(Fraction(0))
+            lut[k] = budgets.class_for(mpq(0))
         token = (pay.numerator, pay.denominator)
         paid[token] = paid.get(token, 0) + int(counts[k])
     budgets.cls[profile.supporters[j]] = lut[ev.keys]
-    payments = tuple(Payment(Fraction(*token), n) for token, n in sorted(paid.items(), key=lambda t: -Fraction(*t[0])))
+    payments = tuple(
+        Payment(Fraction(int(num), int(den)), n) for (num, den), n in sorted(paid.items(), key=lambda t: -mpq(*t[0]))
+    )
     max_payment = payments[0].amount if payments else Fraction(0)
     return SelectionStep(
-        profile.project_ids[j], round_no, rho / scale, max_payment, payments, profile.votes[j], profile.costs[j]
+        profile.project_ids[j],
+        round_no,
+        _fraction(rho / scale),
+        max_payment,
+        payments,
+        profile.votes[j],
+        profile.costs[j],
     )

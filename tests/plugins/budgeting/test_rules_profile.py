@@ -4,8 +4,8 @@ every rule selects the same projects. And ``ballot_table`` turns stored ballots 
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from plugins.budgeting.ballot_table import ballot_table, table_figures, table_profile
 from plugins.budgeting.rules import RULES, Election, ElectionError, Project, Voter, compile_profile, compute
+from plugins.budgeting.rules import profile as profile_module
 from plugins.budgeting.rules.profile import Profile, profile_from_elements
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -79,23 +80,27 @@ def groups(profile: Profile) -> dict[tuple, int]:
 
 
 @SETTINGS
-@given(ballots())
-def test_profile_from_elements_is_compile_profile(case) -> None:
+@given(ballots(), st.booleans())
+def test_profile_from_elements_is_compile_profile(case, in_matrix: bool) -> None:
+    """Both ways of grouping the ballots: in a ballot-by-project matrix (small elections) and pair by pair."""
     election, stored, counts = case
-    mine = from_elements(election, stored, counts)
+    with patch.object(profile_module, "DENSE_CELLS", profile_module.DENSE_CELLS if in_matrix else 0):
+        mine = from_elements(election, stored, counts)
     theirs = compile_profile(as_voters(election, stored, counts))
     assert mine.n_voters == theirs.n_voters == sum(counts)
     assert mine.votes == theirs.votes
     assert mine.scores == theirs.scores
     assert groups(mine) == groups(theirs)
+    assert len(mine.weights) == len(theirs.weights)  # identical ballots are one group
     for rule in RULES:
         assert compute(election, rule, profile=mine) == compute(as_voters(election, stored, counts), rule), rule
 
 
-def test_negative_points_are_refused() -> None:
+@pytest.mark.parametrize("cells", [profile_module.DENSE_CELLS, 0])
+def test_negative_points_are_refused(cells: int) -> None:
     election = Election({"budget": "10", "vote_type": "cumulative"}, {"a": Project("a", Fraction(5), {})}, [])
     one = np.asarray([0])
-    with pytest.raises(ElectionError, match="negative"):
+    with patch.object(profile_module, "DENSE_CELLS", cells), pytest.raises(ElectionError, match="negative"):
         profile_from_elements(election, np.asarray([1]), one, one, np.asarray([-2]))
 
 
