@@ -7,6 +7,7 @@ area (``permission_verdict`` hook), one ballot per person (UNIQUE constraint), s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 from urllib.parse import urlencode
@@ -115,6 +116,41 @@ def money_fraction(ctx: RequestContext) -> Any:
 
 def paid_text(voters: int, amount: str) -> str:
     return ngettext("%(num)s voter paid %(amount)s", "%(num)s voters paid %(amount)s each", voters, amount=amount)
+
+
+# Payment amounts listed per winner of the Method of Equal Shares; the smaller ones are summed up in one line. With
+# 40,000 different ballots a winner's supporters can have hundreds of different amounts left to pay with (482 in
+# benchmarks/budgeting_tally.py): hundreds of lines, most of them the same amount to the cent.
+PAYMENTS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class PaymentLines:
+    shown: tuple  # the largest amounts, each with its voters (rules.Payment)
+    other_voters: int  # the voters of the other, smaller amounts
+    lowest: Fraction | None
+    highest: Fraction | None
+
+
+def payment_lines(payments: tuple) -> PaymentLines:
+    """A winner's payments (largest first) as the results page lists them: ``PAYMENTS_SHOWN`` amounts, then one
+    line for the rest when they are two amounts or more."""
+    if len(payments) <= PAYMENTS_SHOWN + 1:
+        return PaymentLines(tuple(payments), 0, None, None)
+    rest = payments[PAYMENTS_SHOWN:]
+    return PaymentLines(
+        tuple(payments[:PAYMENTS_SHOWN]), sum(p.voters for p in rest), min(p.amount for p in rest), rest[0].amount
+    )
+
+
+def paid_between_text(voters: int, lowest: str, highest: str) -> str:
+    return ngettext(
+        "%(num)s other voter paid between %(lowest)s and %(highest)s",
+        "%(num)s other voters paid between %(lowest)s and %(highest)s",
+        voters,
+        lowest=lowest,
+        highest=highest,
+    )
 
 
 def results_visible(pctx: PhaseContext) -> bool:
@@ -372,6 +408,8 @@ async def results_page(request: Request, ctx: Ctx, phase_id: FromPath[int]) -> R
         source_labels=SOURCE_LABELS,
         money_fraction=money_fraction(ctx),
         paid_text=paid_text,
+        payment_lines=payment_lines,
+        paid_between_text=paid_between_text,
         weights=weights,
         weighted=weighted,
     )
