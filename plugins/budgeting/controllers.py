@@ -114,8 +114,15 @@ def money_fraction(ctx: RequestContext) -> Any:
     return fmt
 
 
-def paid_text(voters: int, amount: str) -> str:
-    return ngettext("%(num)s voter paid %(amount)s", "%(num)s voters paid %(amount)s each", voters, amount=amount)
+def paid_text(voters: int, amount: str, shown: str | None = None) -> str:
+    """``shown``: the number of voters as the page writes numbers (``fmt_number``), else as digits."""
+    return ngettext(
+        "%(num)s voter paid %(amount)s",
+        "%(num)s voters paid %(amount)s each",
+        voters,
+        amount=amount,
+        num=shown or voters,
+    )
 
 
 # Payment amounts listed per winner of the Method of Equal Shares; the smaller ones are summed up in one line. With
@@ -143,13 +150,14 @@ def payment_lines(payments: tuple) -> PaymentLines:
     )
 
 
-def paid_between_text(voters: int, lowest: str, highest: str) -> str:
+def paid_between_text(voters: int, lowest: str, highest: str, shown: str | None = None) -> str:
     return ngettext(
         "%(num)s other voter paid between %(lowest)s and %(highest)s",
         "%(num)s other voters paid between %(lowest)s and %(highest)s",
         voters,
         lowest=lowest,
         highest=highest,
+        num=shown or voters,
     )
 
 

@@ -36,6 +36,7 @@ def test_the_summary_line_is_translated() -> None:
 
     LOCALE_DIR = Path(plugins.budgeting.__file__).parent / "locale"
     assert paid_between_text(30, "€1", "€2") == "30 other voters paid between €1 and €2"
+    assert paid_between_text(1234, "€1", "€2", "1,234") == "1,234 other voters paid between €1 and €2"
     activate("nl", load_catalog(LOCALE_DIR, "nl", "budgeting"))
     try:
         assert paid_between_text(30, "€1", "€2") == "30 andere kiezers betaalden tussen €1 en €2"
