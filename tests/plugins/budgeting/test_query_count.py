@@ -93,7 +93,8 @@ async def test_one_counting_statement_gives_every_budget_its_own_tally(factory: 
     config = BudgetingConfig(ballot_type="approval")
     async with factory.db.session(tenant.id) as session:
         together = await services.phase_results(session, phase, config, tenant.currency)
-        assert [r.path for r in together] == ["counts", "profile", "counts", "profile"]
+        greedy = "counts" if factory.db.dialect == "postgresql" else "profile"  # services.counts_path
+        assert [r.path for r in together] == [greedy, "profile", greedy, "profile"]
         for result in together:
             services._OUTCOMES.clear()
             alone = await services.tally(session, config, result.budget, result.options, tenant.currency)
