@@ -158,38 +158,26 @@ async def main(args: argparse.Namespace) -> None:
 
     baseline, counts, baseline_cpu = await best_of(args.repeat, lambda: sql_group_by(state, budget_id))
 
-    async def tally() -> Any:
-        services._OUTCOMES.clear()  # measure the rule too, not the cache of identical tallies
-        async with state.db.session(admin.tenant_id) as session:
-            budget = await session.get(Budget, budget_id)
-            options = await services.options_of(session, budget_id)
-            config = BudgetingConfig(ballot_type="approval", max_choices=args.choices)
-            return await services.tally(session, config, budget, options, "EUR")
+    def tally(counting: Any = services.tally) -> Any:
+        """A run of ``counting`` (``services.tally`` or one of its two paths), the outcome cache emptied first: the
+        rule is measured too, not the cache of identical tallies."""
 
-    tally_seconds, result, tally_cpu = await best_of(args.repeat, tally)
+        async def run() -> Any:
+            services._OUTCOMES.clear()
+            async with state.db.session(admin.tenant_id) as session:
+                budget = await session.get(Budget, budget_id)
+                options = await services.options_of(session, budget_id)
+                config = BudgetingConfig(ballot_type="approval", max_choices=args.choices)
+                return await counting(session, config, budget, options, "EUR")
+
+        return run
+
+    tally_seconds, result, tally_cpu = await best_of(args.repeat, tally())
     assert result.votes == counts, "the tally's votes per option differ from the SQL count"
     assert result.ballots == args.voters and sum(counts.values()) == args.voters * args.choices
-
-    async def tally_counts() -> Any:
-        services._OUTCOMES.clear()
-        async with state.db.session(admin.tenant_id) as session:
-            budget = await session.get(Budget, budget_id)
-            options = await services.options_of(session, budget_id)
-            config = BudgetingConfig(ballot_type="approval", max_choices=args.choices)
-            return await services.tally_counts(session, config, budget, options, "EUR")
-
-    counts_seconds, counted, counts_cpu = await best_of(args.repeat, tally_counts)
+    counts_seconds, counted, counts_cpu = await best_of(args.repeat, tally(services.tally_counts))
     assert counted.outcome == result.outcome and counted.votes == counts
-
-    async def tally_profile() -> Any:
-        services._OUTCOMES.clear()
-        async with state.db.session(admin.tenant_id) as session:
-            budget = await session.get(Budget, budget_id)
-            options = await services.options_of(session, budget_id)
-            config = BudgetingConfig(ballot_type="approval", max_choices=args.choices)
-            return await services.tally_profile(session, config, budget, options, "EUR")
-
-    profile_seconds, general, profile_cpu = await best_of(args.repeat, tally_profile)
+    profile_seconds, general, profile_cpu = await best_of(args.repeat, tally(services.tally_profile))
     assert general.outcome == result.outcome, "the counts path and the profile path select differently"
     for name in ("votes", "scores", "by_source", "votes_by_source", "votes_by_area", "ballots_by_area"):
         assert getattr(general, name) == getattr(result, name), f"{name} differ between the two paths"
@@ -213,7 +201,7 @@ async def main(args: argparse.Namespace) -> None:
     # The same ballots under the Method of Equal Shares: the profile path, the rule reading every ballot.
     async with state.db.session(admin.tenant_id, write=True) as session:
         (await session.get(Budget, budget_id)).rule = "equalshares"
-    mes_seconds, mes, mes_cpu = await best_of(args.repeat, tally)
+    mes_seconds, mes, mes_cpu = await best_of(args.repeat, tally())
     assert mes.path == "profile" and mes.error is None and mes.votes == counts
     async with client_for(app) as client:
         mes_page_seconds, _, mes_page_cpu = await best_of(args.repeat, lambda: page(client))
