@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import secrets
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from core.settings import SUPPORTED_LOCALES, settings_from_env
 
 DEMO_DIR = Path("data")
+T = TypeVar("T")
 
 
 def _app_state(**overrides: object):  # type: ignore[no-untyped-def]
@@ -21,6 +23,14 @@ def _app_state(**overrides: object):  # type: ignore[no-untyped-def]
 
     settings = settings_from_env(require_current_schema=False, **overrides)
     return create_app(settings).state.townhall
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``, imported by the commands that use it: asyncio is 45 ms of a command's start, and
+    ``townhall pabulib results`` needs none of it."""
+    import asyncio
+
+    return asyncio.run(coroutine)
 
 
 @click.group(help="Townhall: open-source civic participation.")
@@ -79,7 +89,7 @@ def demo(port: int, host: str, password: str | None, no_serve: bool) -> None:
         password = password_file.read_text().strip() if password_file.exists() else secrets.token_urlsafe(9)
     state = _app_state()
     migrate.upgrade(state.settings.database_url, state.registry)
-    accounts = asyncio.run(demo_data.seed(state, password))
+    accounts = _run(demo_data.seed(state, password))
     if not password_file.exists():
         password_file.write_text(password)
     click.echo("\nTownhall demo is ready.")
@@ -118,7 +128,7 @@ def worker(concurrency: int) -> None:
     state = _app_state(jobs="saq")
     jobs = ", ".join(sorted(state.registry.jobs)) or "none"
     click.echo(f"townhall worker on {state.settings.jobs_queue!r}; jobs: {jobs}")
-    asyncio.run(build_worker(state, concurrency=concurrency).start())
+    _run(build_worker(state, concurrency=concurrency).start())
 
 
 @cli.group(help="Database schema (Alembic lineages of the core and each plugin).")
@@ -152,7 +162,7 @@ def check() -> None:
             ok = ok and s.ok
         return ok
 
-    if not asyncio.run(main()):
+    if not _run(main()):
         sys.exit(1)
 
 
@@ -214,7 +224,7 @@ def tenant_create(
             return t.id
 
     try:
-        tenant_id = asyncio.run(main())
+        tenant_id = _run(main())
     except TenantSettingsError as exc:
         raise click.BadParameter(str(exc), param_hint=exc.field) from exc
     click.echo(f"created municipality {slug} (id {tenant_id})")
@@ -257,7 +267,7 @@ def user_create(tenant_slug: str, email: str, name: str | None, role: str, verif
             )
 
     try:
-        asyncio.run(main())
+        _run(main())
     except AccountError as exc:
         raise click.BadParameter(exc.code, param_hint=exc.field) from exc
     click.echo(f"created {role} {email}")
@@ -290,6 +300,7 @@ def plugin_new(key: str, parent: Path) -> None:
 
 
 COMMANDS_GROUP = "townhall.commands"
+LAZY_GROUPS = ("i18n", "notifications")  # the core's groups that ``main`` imports only when they may be called
 
 
 def _standalone_command(name: str | None) -> click.Command | None:
@@ -314,6 +325,12 @@ def main() -> None:
     if name in cli.commands:  # a core command (run, db, demo...): the plugins load with the app, if it needs one
         cli()
         return
+    # An offline command listed under ``townhall.commands`` (townhall pabulib) runs with nothing else loaded.
+    standalone = None if name in LAZY_GROUPS else _standalone_command(name)
+    if standalone is not None:
+        cli.add_command(standalone)
+        cli()
+        return
     # Babel's catalog tools (~1.2 MiB) are added only when the command may be theirs, not for every `townhall run`.
     from core.i18n_tools import i18n_group
     from core.notifications_cli import notifications_group
@@ -321,11 +338,6 @@ def main() -> None:
     cli.add_command(i18n_group)
     cli.add_command(notifications_group)
     if name in cli.commands:
-        cli()
-        return
-    standalone = _standalone_command(name)
-    if standalone is not None:
-        cli.add_command(standalone)
         cli()
         return
     try:

@@ -6,6 +6,9 @@ Typical use::
     election = parse_pb("Poland_Swiecie_2023.pb")
     outcome = compute(election)               # the file's own rule
     outcome = compute(election, "greedy", tie_break="min_cost,max_votes,id")
+
+    election, profile = read_pb_profile("Poland_Lodz_2022.pb")  # results only: the vote column, 4x faster
+    outcome = compute(election, "equalshares", profile=profile)
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from .tiebreak import TieBreak
 if TYPE_CHECKING:
     from .add1 import equal_shares, equal_shares_add1, equal_shares_add1_pabutools, voter_preference_counts
     from .equal_shares import MESRun, equal_shares_fixed
+    from .pabulib_profile import read_pb_profile
     from .profile import Profile, compile_profile, profile_from_elements, profile_from_votes
 
 # Modules that need numpy are imported on first use of one of their names (PEP 562), so the web workers that
@@ -40,6 +44,7 @@ _NUMPY_MODULES = {
     "compile_profile": "profile",
     "profile_from_votes": "profile",
     "profile_from_elements": "profile",
+    "read_pb_profile": "pabulib_profile",
 }
 
 
@@ -92,6 +97,7 @@ __all__ = [
     "parse_pb",
     "profile_from_elements",
     "profile_from_votes",
+    "read_pb_profile",
     "rule_names",
     "voter_preference_counts",
     "write_pb",

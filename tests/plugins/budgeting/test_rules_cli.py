@@ -91,7 +91,8 @@ try:
     main()
 except SystemExit as exit:
     assert not exit.code, exit.code
-heavy = sorted(name for name in ("litestar", "sqlalchemy", "jinja2", "openpyxl", "core.app") if name in sys.modules)
+heavy = ("litestar", "sqlalchemy", "jinja2", "openpyxl", "core.app", "asyncio", "babel")
+heavy = sorted(name for name in heavy if name in sys.modules)
 print("loaded:", ",".join(heavy), file=sys.stderr)
 """
 
