@@ -91,9 +91,10 @@ def captured_render() -> Iterator[dict[str, Any]]:
         render_module.render_html = original
 
 
-async def bare_rate(app: Any, captured: dict[str, Any], n: int) -> tuple[float, float]:
-    """``rate`` of a bare Litestar app whose one handler renders the captured template with its static context:
-    the baseline of a page benchmark (what rendering alone costs, without database, tenancy or permissions)."""
+def bare_app(app: Any, captured: dict[str, Any]) -> Any:
+    """A bare Litestar app whose one handler, ``GET /static-page``, renders the captured template with its static
+    context: the baseline of a page benchmark (what rendering alone costs, without database, tenancy or
+    permissions)."""
     template = app.state.townhall.templates.get_template(captured["template"])
     static = captured["context"]
 
@@ -101,8 +102,28 @@ async def bare_rate(app: Any, captured: dict[str, Any], n: int) -> tuple[float, 
     async def bare_page() -> Response[str]:
         return Response(template.render(static), media_type="text/html")
 
-    async with client_for(Litestar(route_handlers=[bare_page]), "http://bare.test") as client:
-        return await rate(client, "/static-page", n)
+    return Litestar(route_handlers=[bare_page])
+
+
+async def paired_rates(
+    client: Any, path: str, app: Any, captured: dict[str, Any], n: int, rounds: int = 5
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """``rate`` of Townhall's ``path`` and of the bare page of ``captured``, in alternating rounds of ``n / rounds``
+    requests each, the best round of each side: on a shared machine the load changes by the minute, and one long
+    run of each side after the other measured the two at different loads (ratios drifted by ±0.1 between runs)."""
+    per_round = max(n // rounds, 1)
+    townhall: list[tuple[float, float]] = []
+    bare: list[tuple[float, float]] = []
+    async with client_for(bare_app(app, captured), "http://bare.test") as bare_client:
+        for _ in range(rounds):
+            townhall.append(await rate(client, path, per_round))
+            bare.append(await rate(bare_client, "/static-page", per_round))
+    return _best(townhall), _best(bare)
+
+
+def _best(rounds: list[tuple[float, float]]) -> tuple[float, float]:
+    """The most requests per CPU second and per wall-clock second among ``rounds``."""
+    return max(cpu for cpu, _ in rounds), max(wall for _, wall in rounds)
 
 
 def print_page_figures(

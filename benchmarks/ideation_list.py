@@ -30,12 +30,11 @@ from typing import Any
 from _app import (  # benchmarks/ is on sys.path when a script runs
     HOST,
     analyze,
-    bare_rate,
     captured_render,
     client_for,
     fresh_app,
+    paired_rates,
     print_page_figures,
-    rate,
     statements_per_request,
 )
 
@@ -116,17 +115,14 @@ async def main(args: argparse.Namespace) -> None:
         queries["anonymous, page 40"] = await statements_per_request(app, client, path, params=deep)
         with captured_render() as seen_anonymous:
             await client.get(path)
-        anonymous = await rate(client, path, args.requests)
+        anonymous, bare_anonymous = await paired_rates(client, path, app, seen_anonymous, args.requests)
         await Factory(state).login(client, resident)
         queries["signed in, page 1"] = await statements_per_request(app, client, path)
         queries["signed in, page 40"] = await statements_per_request(app, client, path, params=deep)
         with captured_render() as seen_signed_in:
             await client.get(path)
-        signed_in = await rate(client, path, args.requests)
-    bare = {
-        "anonymous": await bare_rate(app, seen_anonymous, args.requests),
-        "signed in": await bare_rate(app, seen_signed_in, args.requests),
-    }
+        signed_in, bare_signed_in = await paired_rates(client, path, app, seen_signed_in, args.requests)
+    bare = {"anonymous": bare_anonymous, "signed in": bare_signed_in}
     await state.db.dispose()
 
     print(f"database: {state.db.dialect}; {args.ideas} ideas, {args.comments} comments; page size 20")

@@ -22,12 +22,11 @@ from typing import Any
 
 from _app import (  # benchmarks/ is on sys.path when a script runs
     HOST,
-    bare_rate,
     captured_render,
     client_for,
     fresh_app,
+    paired_rates,
     print_page_figures,
-    rate,
     statements_per_request,
 )
 
@@ -85,16 +84,13 @@ async def main(args: argparse.Namespace) -> None:
         queries["anonymous"] = await statements_per_request(app, client, path)
         with captured_render() as seen_anonymous:
             await client.get(path)
-        anonymous = await rate(client, path, args.requests)
+        anonymous, bare_anonymous = await paired_rates(client, path, app, seen_anonymous, args.requests)
         await Factory(state).login(client, resident)
         queries["signed in"] = await statements_per_request(app, client, path)
         with captured_render() as seen_signed_in:
             await client.get(path)
-        signed_in = await rate(client, path, args.requests)
-    bare = {
-        "anonymous": await bare_rate(app, seen_anonymous, args.requests),
-        "signed in": await bare_rate(app, seen_signed_in, args.requests),
-    }
+        signed_in, bare_signed_in = await paired_rates(client, path, app, seen_signed_in, args.requests)
+    bare = {"anonymous": bare_anonymous, "signed in": bare_signed_in}
     await state.db.dispose()
 
     print(f"database: {state.db.dialect}; {args.proposals} proposals (the list shows at most 200)")
