@@ -3,8 +3,10 @@ threshold switching in the signing transaction, paper signatures, co-sponsors, j
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -647,6 +649,27 @@ async def test_browse_filters_and_sorts(world: World) -> None:
     fragment = await world.client.get(world.base + "/?sort=signed", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and order(fragment.text) == ["Charlie", "Bravo", "Alpha"]
     assert (await world.get("/?sort=bogus&topic=x&state=nope")).status_code == 200
+
+
+def heading_levels(html: str) -> list[int]:
+    return [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+
+
+async def test_the_list_never_skips_a_heading_level(world: World) -> None:
+    """The list (with the author's drafts) sits under the browse page's h1 and under the phase page's h2 panel; the
+    same fragment replaces it after filtering in either (axe's heading-order rule: one level deeper at most)."""
+    await world.setup()
+    await world.proposal(rules.COLLECTING, title="Alpha")
+    await world.proposal(rules.DRAFT, title="Draft")
+    await world.as_(world.author)
+    pages = {
+        "browse": (await world.get("/")).text,
+        "phase page": (await world.client.get(f"/projects/{world.project.slug}/phases/{world.phase.id}")).text,
+    }
+    for name, html in pages.items():
+        assert "Your proposals in preparation" in html and "Alpha" in html, name
+        levels = heading_levels(html)
+        assert levels and all(b <= a + 1 for a, b in pairwise(levels)), (name, levels)
 
 
 async def test_core_follow_and_comments_on_a_proposal(world: World) -> None:
