@@ -4,7 +4,15 @@ SQLAlchemy's aiosqlite adapter opens a cursor, executes, fetches and closes as f
 connection's thread; each costs a queue put, a thread wake-up and a loop wake-up (about 0.2 ms of CPU), more than
 most of a page's statements take in SQLite itself. Here the whole cursor round (execute, description, every row,
 row count, last row id, close) runs as one function on that thread, and the adapter keeps the results, as the stock
-one already does for a client-side cursor. Server-side cursors, transactions and errors are the stock adapter's.
+one already does for a client-side cursor. Server-side cursors and errors are the stock adapter's.
+
+Transactions cost no trip of their own where they need none. A plain (deferred) ``BEGIN`` takes no lock and reads
+nothing until the next statement, so it runs in that statement's trip, just before it; a ``COMMIT`` or
+``ROLLBACK`` when no transaction is open (the pool's rollback of a connection it gets back after a commit, or a
+transaction in which nothing ran) does nothing in SQLite, so it is not sent. Whether one is open is what the
+connection itself said at the end of the last trip; after an error it counts as open. A read-only request went
+from six trips (BEGIN, three statements, COMMIT, the pool's ROLLBACK) to four. ``BEGIN IMMEDIATE`` (a write
+session, core.db.engine) still runs at once: it waits for the write lock where the session starts.
 
 Passed to ``create_async_engine(module=...)`` by ``core.db.engine`` for ``sqlite+aiosqlite`` URLs.
 """
@@ -24,8 +32,13 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.util.concurrency import await_
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> tuple[Any, list, int, Any]:
-    """On the driver's thread: the whole life of one sqlite3 cursor."""
+def _run(
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool, begin: bool = False
+) -> tuple[Any, list, int, Any, bool]:
+    """On the driver's thread: the whole life of one sqlite3 cursor (after a deferred ``BEGIN`` if one is due), and
+    whether a transaction is open at the end."""
+    if begin:
+        connection.execute("BEGIN")
     cursor = connection.cursor()
     try:
         if many:
@@ -36,9 +49,13 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
-        return description, rows, cursor.rowcount, cursor.lastrowid
+        return description, rows, cursor.rowcount, cursor.lastrowid, connection.in_transaction
     finally:
         cursor.close()
+
+
+def _is_deferred_begin(operation: Any, parameters: Any) -> bool:
+    return not parameters and isinstance(operation, str) and operation.strip().upper() == "BEGIN"
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -84,15 +101,21 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
     async def _round(self, operation: Any, parameters: Any, many: bool) -> None:
-        driver = self._connection
-        async with self._adapt_connection._execute_mutex:
-            description, rows, rowcount, lastrowid = await driver._execute(
-                _run, driver._conn, operation, parameters, many
+        driver, adapted = self._connection, self._adapt_connection
+        async with adapted._execute_mutex:
+            begin, adapted._begin_due = adapted._begin_due, False
+            adapted._open = True  # until the trip says otherwise (an error leaves it open)
+            description, rows, rowcount, lastrowid, adapted._open = await driver._execute(
+                _run, driver._conn, operation, parameters, many, begin
             )
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows)
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
+        if _is_deferred_begin(operation, parameters) and not self._adapt_connection._open:
+            self._adapt_connection._begin_due = True  # sent with the next statement (module docstring)
+            self._description, self._rowcount, self._lastrowid, self._rows = None, -1, None, collections.deque()
+            return None
         try:
             return await_(self._round(operation, parameters, False))
         except Exception as error:
@@ -106,8 +129,36 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """The stock connection with one-trip cursors, a deferred ``BEGIN`` and no trip for an idle COMMIT or ROLLBACK."""
+
+    __slots__ = ("_begin_due", "_open")
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin_due = False  # a deferred BEGIN waits for the next statement's trip
+        self._open = True  # a transaction may be open (not known yet: the connection is new)
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side and self._begin_due:  # the stock cursor runs its statement without the BEGIN: send it now
+            self._begin_due = False
+            await_(self._cursor_cls(self)._round("BEGIN", None, False))
+        return super().cursor(server_side)
+
+    def _finish(self, stock: Any) -> None:
+        if self._begin_due:  # nothing ran since BEGIN: there is no transaction to end
+            self._begin_due = False
+            return
+        if not self._open:
+            return
+        stock()
+        self._open = False
+
+    def commit(self) -> None:
+        self._finish(super().commit)
+
+    def rollback(self) -> None:
+        self._finish(super().rollback)
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
