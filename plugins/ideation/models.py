@@ -33,7 +33,11 @@ class IdeaStatus(IdMixin, TenantScoped, Base):
 
 class Idea(IdMixin, TenantScoped, Base):
     __tablename__ = "ideation_idea"
-    __table_args__ = (Index("ix_ideation_idea_phase_created", "phase_id", "created_at"),)
+    # The list's filters, then its "newest" order, then the tenant: a list page reads the phase's visible ideas from
+    # this index alone (SQLite never uses tenant_id in an index lookup here, see core.db.scoping, but reads it).
+    __table_args__ = (
+        Index("ix_ideation_idea_listed", "phase_id", "hidden", "withdrawn_at", "created_at", "tenant_id"),
+    )
 
     phase_id: Mapped[int] = mapped_column(BigId, ForeignKey("phase.id", ondelete="CASCADE"))
     # Kept for anonymous ideas too (limits, editing one's own idea) but never shown when ``anonymous`` is set.

@@ -262,7 +262,7 @@ def _page_statement(
     if q:
         pattern = bindparam("pattern", type_=String)
         stmt = stmt.where(or_(Idea.title.ilike(pattern, escape="\\"), Idea.body.ilike(pattern, escape="\\")))
-    counted = select(func.count()).select_from(stmt.subquery())
+    counted = select(func.count()).select_from(stmt.with_only_columns(Idea.id).subquery())
     if sort == "newest":
         order = [(Idea.created_at, True), (Idea.id, True)]
     elif sort == "reactions":
@@ -272,11 +272,15 @@ def _page_statement(
     else:
         multiplier, shift = bindparam("multiplier", type_=Integer), bindparam("shift", type_=Integer)
         order = [((Idea.id * multiplier + shift) % RANDOM_PRIME, False), (Idea.id, False)]
-    # The page's sort keys come out of the window as columns and order the outer query's few rows: a row_number()
-    # over the phase's ideas cost SQLite a second sort of all of them (half the page query's time).
+    # The page's sort keys come out of the page's subquery as columns and order the outer query's few rows: a
+    # row_number() over the phase's ideas cost SQLite a second sort of all of them (half the page query's time).
+    # The total is a scalar subquery of its own, run once: a count(*) OVER () in the page's subquery made SQLite
+    # keep and sort every idea of the phase, where without it "newest" reads the first rows of an index and the
+    # random order keeps only the page's rows while sorting (0.86 instead of 2.8 ms, 1.5 instead of 2.0, with the
+    # covering index ``ix_ideation_idea_listed``).
     keys = [expression.label(f"sort_{i}") for i, (expression, _descending) in enumerate(order)]
     window = (
-        stmt.with_only_columns(Idea.id.label("idea_id"), func.count().over().label("total"), *keys)
+        stmt.with_only_columns(Idea.id.label("idea_id"), *keys)
         .order_by(*(key.desc() if descending else key for key, (_e, descending) in zip(keys, order, strict=True)))
         .limit(bindparam("size", type_=Integer))
         .offset(bindparam("skip", type_=Integer))
@@ -303,7 +307,7 @@ def _page_statement(
     extra = [own.scalar_subquery().label("own_ideas")] if signed_in and posting_limit else []
     named = func.coalesce(User.display_name, "").label("author_name")
     full = (
-        select(Idea, window.c.total, named, topics, *counts.columns, *extra)
+        select(Idea, counted.scalar_subquery().label("total"), named, topics, *counts.columns, *extra)
         .join(window, window.c.idea_id == Idea.id)
         .outerjoin(User, User.id == Idea.author_id)
         .order_by(*page_order)

@@ -92,3 +92,37 @@ async def test_the_list_costs_the_same_statements_for_3_and_30_ideas(
     many = await page_statements(app, client, f"/p/{large.id}/ideation/", "Idea number 29")
     assert len(few) == len(many), ("anonymous visitor", len(few), len(many))
     assert len(many) <= ANONYMOUS_CEILING, many
+
+
+async def test_the_page_reads_the_phase_from_the_list_index_without_a_window(
+    app: Any, ideation: Any, factory: Any, tenant: Any, client: Any
+) -> None:
+    """The page's statement counts the phase's ideas in a subquery of its own (a count(*) OVER () made the
+    database keep and sort every idea of the phase) and, on SQLite, finds them in ``ix_ideation_idea_listed``
+    alone, for the random order and for "newest" (migration 0004)."""
+    from sqlalchemy import event
+
+    viewer = await factory.user(tenant, display_name="Viewer")
+    phase = await _phase_with(ideation, factory, tenant, 12, viewer, await factory.project(tenant), page_size=5)
+    engine = app.state.townhall.db.engine
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        sent.append((statement, parameters))
+
+    for query in ("", "?sort=newest", "?sort=newest&page=2"):
+        sent.clear()
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+        try:
+            response = await client.get(f"/p/{phase.id}/ideation/{query}")
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
+        assert response.status_code == 200 and "Idea number" in response.text
+        (statement, parameters), *_ = [(s, p) for s, p in sent if "page_ids" in s]
+        assert " OVER " not in statement.upper(), statement
+        if engine.dialect.name != "sqlite":
+            continue
+        async with engine.connect() as conn:
+            rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            plan = " / ".join(row[-1] for row in rows)
+        assert plan.count("COVERING INDEX ix_ideation_idea_listed") == 2, plan  # the page's ids and the total
