@@ -49,15 +49,26 @@ def client_for(app: Any, base_url: str = f"http://{HOST}") -> Any:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
 
 
-async def rate(client: Any, path: str, n: int, **kwargs: Any) -> tuple[float, float]:
-    """Requests per CPU second and per wall-clock second, after 10 warm-up requests."""
+async def warm(client: Any, path: str, **kwargs: Any) -> None:
+    """Ten requests first: a worker's first requests fill its caches (templates, catalogs, tenant caches)."""
     for _ in range(10):
         assert (await client.get(path, **kwargs)).status_code == 200
+
+
+async def timed(client: Any, path: str, n: int, **kwargs: Any) -> tuple[float, float]:
+    """CPU seconds and wall-clock seconds of ``n`` requests, each checked to answer 200."""
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(n):
         response = await client.get(path, **kwargs)
         assert response.status_code == 200
-    return n / (time.process_time() - cpu), n / (time.perf_counter() - wall)
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+async def rate(client: Any, path: str, n: int, **kwargs: Any) -> tuple[float, float]:
+    """Requests per CPU second and per wall-clock second, after 10 warm-up requests."""
+    await warm(client, path, **kwargs)
+    cpu, wall = await timed(client, path, n, **kwargs)
+    return n / cpu, n / wall
 
 
 async def statements_per_request(app: Any, client: Any, path: str, **kwargs: Any) -> int:
@@ -106,25 +117,28 @@ def bare_app(app: Any, captured: dict[str, Any]) -> Any:
 
 
 async def paired_rates(
-    client: Any, path: str, app: Any, captured: dict[str, Any], n: int, rounds: int = 5
+    client: Any, path: str, app: Any, captured: dict[str, Any], n: int, per_round: int = 10
 ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """``rate`` of Townhall's ``path`` and of the bare page of ``captured``, over ``rounds`` alternating rounds of
-    ``n / rounds`` requests each: on a shared machine the load changes by the minute, and one long run of each side
-    after the other measured the two at different loads. Each side's figure is all its requests over all its
-    seconds (the best round would favour the side with the shorter, noisier rounds: the bare page)."""
-    per_round = max(n // rounds, 1)
-    townhall: list[tuple[float, float]] = []
-    bare: list[tuple[float, float]] = []
+    """Requests per CPU second and per wall-clock second of Townhall's ``path`` and of the bare page of
+    ``captured``, ``n`` requests each, in short alternating rounds of ``per_round`` (Townhall then the bare page,
+    then the other way round): on a shared machine the speed changes from one second to the next (whole rounds of
+    the same page differed by a quarter here), and rounds a fraction of a second long, in both orders, put the two
+    sides under the same conditions. Each side's figure is all its requests over all its seconds."""
+    rounds = max(n // per_round, 1)
+    spent = {"townhall": [0.0, 0.0], "bare": [0.0, 0.0]}
     async with client_for(bare_app(app, captured), "http://bare.test") as bare_client:
-        for _ in range(rounds):
-            townhall.append(await rate(client, path, per_round))
-            bare.append(await rate(bare_client, "/static-page", per_round))
-    return _overall(townhall), _overall(bare)
-
-
-def _overall(rounds: list[tuple[float, float]]) -> tuple[float, float]:
-    """Requests per CPU second and per wall-clock second of equal-sized ``rounds`` taken together."""
-    return len(rounds) / sum(1 / cpu for cpu, _ in rounds), len(rounds) / sum(1 / wall for _, wall in rounds)
+        sides = {"townhall": (client, path), "bare": (bare_client, "/static-page")}
+        for side_client, side_path in sides.values():
+            await warm(side_client, side_path)
+        for i in range(rounds):
+            for side in ("townhall", "bare") if i % 2 == 0 else ("bare", "townhall"):
+                side_client, side_path = sides[side]
+                cpu, wall = await timed(side_client, side_path, per_round)
+                spent[side][0] += cpu
+                spent[side][1] += wall
+    done = rounds * per_round
+    townhall, bare = spent["townhall"], spent["bare"]
+    return (done / townhall[0], done / townhall[1]), (done / bare[0], done / bare[1])
 
 
 def print_page_figures(
