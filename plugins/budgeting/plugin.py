@@ -64,10 +64,13 @@ def register_routes() -> list[Any]:
 
 @hookimpl
 def permission_verdict(user: Any, action: str, phase: Any, item: Any) -> Any:
-    """A budget limited to an area is open to residents of that area only."""
+    """A budget limited to an area is open to residents of that area only. Called for every action of every
+    method's phase (each item of a list): other actions leave before the import."""
+    if action != VOTE_ACTION:
+        return None
     from .models import Budget
 
-    if action != VOTE_ACTION or not isinstance(item, Budget) or item.area_id is None:
+    if not isinstance(item, Budget) or item.area_id is None:
         return None
     if user is None:
         return denied("not_signed_in")

@@ -149,14 +149,15 @@ def register_static() -> list[Any]:
 
 @hookimpl
 def permission_verdict(user: Any, action: str, phase: Any, item: Any) -> Any:
-    """``item`` is whether this person (or browser) already responded in a one-response phase."""
+    """``item`` is whether this person (or browser) already responded in a one-response phase. Called for every
+    action of every method's phase (each item of a list): other phases leave before the imports."""
+    if item is not True or phase.method != KEY:
+        return None
     from core import denied
 
     from .spec import RESPOND
 
-    if phase.method == KEY and action == RESPOND and item is True:
-        return denied("already_done")
-    return None
+    return denied("already_done") if action == RESPOND else None
 
 
 @hookimpl
