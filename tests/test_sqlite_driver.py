@@ -118,3 +118,19 @@ async def test_an_error_right_after_a_deferred_begin_rolls_back(db):
         await savepoint.rollback()
     async with db.engine.connect() as conn:
         assert (await conn.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all() == ["x"]
+
+
+async def test_a_streamed_first_statement_runs_inside_the_transaction(db):
+    """A server-side cursor (``stream``) is the stock adapter's: the deferred BEGIN must still come before it, so
+    what the stream read and what follows see one snapshot."""
+    async with db.engine.connect() as warm:
+        await warm.execute(text("SELECT 1"))
+        await warm.commit()
+    async with db.engine.connect() as reader:
+        streamed = await reader.stream(text("SELECT count(*) FROM t"))
+        assert [tuple(row) async for row in streamed] == [(0,)]
+        async with db.engine.begin() as writer:
+            await writer.execute(text("INSERT INTO t (name) VALUES ('later')"))
+        assert (await reader.execute(text("SELECT count(*) FROM t"))).scalar() == 0  # still the stream's snapshot
+        await reader.commit()
+        assert (await reader.execute(text("SELECT count(*) FROM t"))).scalar() == 1

@@ -4,7 +4,7 @@ SQLAlchemy's aiosqlite adapter opens a cursor, executes, fetches and closes as f
 connection's thread; each costs a queue put, a thread wake-up and a loop wake-up (about 0.2 ms of CPU), more than
 most of a page's statements take in SQLite itself. Here the whole cursor round (execute, description, every row,
 row count, last row id, close) runs as one function on that thread, and the adapter keeps the results, as the stock
-one already does for a client-side cursor. Server-side cursors and errors are the stock adapter's.
+one already does for a client-side cursor. Server-side cursors (after a due BEGIN) and errors are the stock adapter's.
 
 Transactions cost no trip of their own where they need none. A plain (deferred) ``BEGIN`` takes no lock and reads
 nothing until the next statement, so it runs in that statement's trip, just before it; a ``COMMIT`` or
@@ -28,6 +28,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
+    AsyncAdapt_aiosqlite_ss_cursor,
 )
 from sqlalchemy.util.concurrency import await_
 
@@ -128,22 +129,36 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
 
+class StreamingCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """The stock server-side cursor (``stream``, ``yield_per``), after any BEGIN that is due: SQLAlchemy makes the
+    cursor before it begins the transaction, so the BEGIN is sent when the statement runs, not when the cursor is
+    made. Whether a transaction is open is then unknown, so COMMIT and ROLLBACK are sent."""
+
+    __slots__ = ()
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        self._adapt_connection.send_due_begin()
+        self._adapt_connection._open = True
+        return super().execute(operation, parameters)
+
+
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     """The stock connection with one-trip cursors, a deferred ``BEGIN`` and no trip for an idle COMMIT or ROLLBACK."""
 
     __slots__ = ("_begin_due", "_open")
     _cursor_cls = OneTripCursor
+    _ss_cursor_cls = StreamingCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._begin_due = False  # a deferred BEGIN waits for the next statement's trip
         self._open = True  # a transaction may be open (not known yet: the connection is new)
 
-    def cursor(self, server_side: bool = False) -> Any:
-        if server_side and self._begin_due:  # the stock cursor runs its statement without the BEGIN: send it now
+    def send_due_begin(self) -> None:
+        """Send a deferred BEGIN now, for a statement that does not travel in a one-trip round."""
+        if self._begin_due:
             self._begin_due = False
             await_(self._cursor_cls(self)._round("BEGIN", None, False))
-        return super().cursor(server_side)
 
     def _finish(self, stock: Any) -> None:
         if self._begin_due:  # nothing ran since BEGIN: there is no transaction to end
