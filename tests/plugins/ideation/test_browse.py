@@ -157,3 +157,19 @@ async def test_an_empty_list_invites_the_first_idea_and_a_filtered_one_offers_th
     assert f'<a href="{base}">Show all ideas</a>' in filtered
     dutch = (await client.get(f"/nl{base}")).text
     assert "Nog geen ideeën: het jouwe kan het eerste zijn." in dutch
+
+
+async def test_names_and_offline_sources_are_isolated_from_the_text_around_them(
+    ideation, factory, tenant, client
+) -> None:
+    """An author's name and an offline source are what people typed: in <bdi>, so a Latin name beside an Arabic date
+    (or an Arabic name in an English line) keeps its own order."""
+    phase = await ideation.phase()
+    author = await factory.user(tenant, display_name="Resident 2")
+    async with factory.db.session(tenant.id, write=True) as session:
+        session.add(Idea(phase_id=phase.id, author_id=author.id, title="Named idea", body="text"))
+        session.add(Idea(phase_id=phase.id, title="Paper idea", body="text", offline=True, offline_source="حي الميناء"))
+    for path in (f"/p/{phase.id}/ideation", f"/ar/p/{phase.id}/ideation"):
+        html = (await client.get(path, params={"sort": "newest"})).text
+        assert '<bdi class="author">Resident 2</bdi>' in html
+        assert ": <bdi>حي الميناء</bdi>" in html
